@@ -30,7 +30,6 @@
 // 1. Includes
 // ============================================================================
 
-#include <atomic>        // std::atomic: the trace switch, read by every call
 #include <cstddef>       // std::size_t
 #include <cstdint>       // std::uint16_t, std::uint32_t
 #include <cstdio>        // std::fwrite, stderr: where CSNET_TRACE=1 writes
@@ -65,6 +64,9 @@
 #  ifndef NOMINMAX
 #    define NOMINMAX
 #    define CSNET_UNDEF_NOMINMAX
+#  endif
+#  if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#    undef _WINSOCKAPI_   // MinGW's old winsock.h came first (via <windows.h>): its winsock2.h copes, but would #warning
 #  endif
 #  include <winsock2.h>   // socket, bind, listen, accept, send, recv, select, ...
 #  include <ws2tcpip.h>   // getaddrinfo, inet_pton, inet_ntop, socklen_t
@@ -412,6 +414,20 @@ inline const char* native_error_label() { return "Errno"; }  // Python prints [E
 
 #endif  // _WIN32
 
+// Two atomic operations for the trace switch (section 5). GCC and Clang have
+// them built in, which spares every program the cost of parsing <atomic>.
+#if defined(_MSC_VER)
+inline void* load_pointer(void* const* p) {
+    return _InterlockedCompareExchangePointer(const_cast<void* volatile*>(p), nullptr, nullptr);
+}
+inline void store_pointer(void** p, void* value) { _InterlockedExchangePointer(p, value); }
+inline char exchange_flag(char* flag, char value) { return _InterlockedExchange8(flag, value); }
+#else
+inline void* load_pointer(void* const* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+inline void store_pointer(void** p, void* value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
+inline char exchange_flag(char* flag, char value) { return __atomic_exchange_n(flag, value, __ATOMIC_ACQ_REL); }
+#endif
+
 // From here on, nothing depends on the platform.
 
 inline std::error_code native_error(int code) { return std::error_code(code, native_category()); }
@@ -579,11 +595,27 @@ namespace detail {
 
 // What a failing call knew, used only to word the error (never on the fast path).
 struct failure_context {
-    const char* call;        // "bind"
-    std::string arguments;   // "127.0.0.1:9999"
+    const char* call = "";   // "bind"
+    std::string text;        // its arguments: "127.0.0.1:9999"
     int port = -1;           // the port involved, if any
     double timeout = -1;     // the socket's timeout, if one expired
+    // Calls on the fast path (send, recv, ...) describe their arguments only
+    // when they fail: formatting them on every call would cost time for nothing.
+    const void* lazy_state = nullptr;
+    std::string (*lazy_text)(const void*) = nullptr;
+
+    std::string arguments() const { return lazy_text ? lazy_text(lazy_state) : text; }
 };
+
+// A context whose arguments are written by `describe()`, only if needed.
+template <class Describe>
+failure_context lazy_context(const char* call, const Describe& describe) {
+    failure_context context;
+    context.call = call;
+    context.lazy_state = &describe;
+    context.lazy_text = [](const void* state) { return (*static_cast<const Describe*>(state))(); };
+    return context;
+}
 
 inline std::string python_style(const std::error_code& code, bool own_timeout) {
     if (own_timeout) return "timed out";  // Python: TimeoutError: timed out
@@ -673,7 +705,7 @@ inline std::string advice(const std::error_code& code, const failure_context& wh
 [[noreturn]] inline void throw_error(const std::error_code& code, const failure_context& where,
                                bool own_timeout = false, std::size_t bytes_sent = 0,
                                const std::string& explanation = "") {
-    std::string message = std::string(where.call) + "(" + where.arguments + "): " + python_style(code, own_timeout);
+    std::string message = std::string(where.call) + "(" + where.arguments() + "): " + python_style(code, own_timeout);
     std::string hint = explanation.empty() ? advice(code, where) : explanation;
     if (!hint.empty()) message += "\nhint: " + hint;
     if (code.category() == gai_category()) throw gaierror(code, message, bytes_sent);
@@ -702,38 +734,49 @@ namespace detail {
 
 using trace_writer = void (*)(void* out, const char* text, std::size_t size);
 
+// Where trace lines go. `out` is read by every call (atomically, as other
+// threads may be tracing); both fields change only under the `busy` lock, which
+// also keeps lines from several threads from mixing.
 struct trace_state {
-    std::atomic<trace_writer> write{nullptr};
-    std::atomic<void*> out{nullptr};
-    std::atomic_flag busy = ATOMIC_FLAG_INIT;  // one line at a time, never mixed
+    void* out = nullptr;            // nullptr: tracing is off
+    trace_writer write = nullptr;
+    char busy = 0;
 
     trace_state() {
         if (environment_says("CSNET_TRACE")) {
-            out.store(stderr);
-            write.store([](void* stream, const char* text, std::size_t size) {
-                std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));
+            write = [](void* stream, const char* text, std::size_t size) {
+                std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));  // one call: one whole line
                 std::fflush(static_cast<std::FILE*>(stream));
-            });
+            };
+            out = stderr;
         }
+    }
+    void lock() {
+        while (exchange_flag(&busy, 1) != 0) {
+        }
+    }
+    void unlock() { exchange_flag(&busy, 0); }
+    void set(void* stream, trace_writer writer) {
+        lock();
+        write = writer;
+        store_pointer(&out, stream);
+        unlock();
     }
 };
 
 inline trace_state& tracer() {
-    static trace_state state;
+    static trace_state state;  // reads CSNET_TRACE once, thread-safely
     return state;
 }
 
-inline bool tracing() { return tracer().write.load(std::memory_order_relaxed) != nullptr; }
+inline bool tracing() { return load_pointer(&tracer().out) != nullptr; }
 
 inline void trace(const std::string& line) {
     trace_state& t = tracer();
-    std::string text = "[csnet] " + line + "\n";
-    while (t.busy.test_and_set(std::memory_order_acquire)) {
-    }
-    if (trace_writer write = t.write.load(std::memory_order_acquire)) {
-        write(t.out.load(std::memory_order_acquire), text.data(), text.size());
-    }
-    t.busy.clear(std::memory_order_release);
+    const std::string text = "[csnet] " + line + "\n";
+    t.lock();
+    if (t.out != nullptr) t.write(t.out, text.data(), text.size());
+    t.unlock();
 }
 
 inline std::string handle_text(native_handle_type s) {
@@ -774,19 +817,13 @@ inline std::string error_text(int code) { return "error: " + python_style(native
 /// Call it before starting threads that use sockets.
 template <class Stream>
 void set_trace(Stream* out) {
-    detail::trace_state& t = detail::tracer();
-    if (out == nullptr) {
-        t.write.store(nullptr);
-        return;
-    }
-    t.out.store(static_cast<void*>(out));
-    t.write.store([](void* stream, const char* text, std::size_t size) {
+    detail::tracer().set(out, [](void* stream, const char* text, std::size_t size) {
         Stream& s = *static_cast<Stream*>(stream);
         s.write(text, static_cast<std::streamsize>(size));
         s.flush();
     });
 }
-inline void set_trace(std::nullptr_t) { detail::tracer().write.store(nullptr); }
+inline void set_trace(std::nullptr_t) { detail::tracer().set(nullptr, nullptr); }
 
 // ============================================================================
 // 6. address: Python's (host, port) tuple
@@ -820,7 +857,7 @@ public:
         if (!problem.empty()) detail::raise_invalid({"address", call_args}, problem);
     }
 
-    const std::string& host() const noexcept { return host_; }
+    std::string host() const { return host_; }
     int port() const noexcept { return port_; }
 
     /// "127.0.0.1:9999", or "[::1]:9999" for IPv6.
@@ -1244,7 +1281,8 @@ public:
     /// has. An EMPTY result means the peer closed the connection.
     /// Python: data = connection.recv(19)
     std::string recv(std::size_t bufsize, int flags = 0) {
-        const detail::failure_context where{"recv", std::to_string(bufsize)};
+        const auto arguments = [&] { return std::to_string(bufsize); };
+        const detail::failure_context where = detail::lazy_context("recv", arguments);
         check_open(where);
         check_size(bufsize, where);
         std::string data(bufsize, '\0');
@@ -1256,7 +1294,8 @@ public:
     /// recv_into(): like recv(), but into memory you own: no allocation at all.
     /// nbytes 0 means the whole buffer. Returns how many bytes arrived (0: closed).
     std::size_t recv_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        const detail::failure_context where{"recv_into", std::to_string(nbytes)};
+        const auto arguments = [&] { return std::to_string(nbytes); };
+        const detail::failure_context where = detail::lazy_context("recv_into", arguments);
         check_open(where);
         const std::size_t size = checked_into_size(buffer, nbytes, where);
         return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, where);
@@ -1266,7 +1305,8 @@ public:
     /// send(): send some of `data`; returns how many bytes the system took, which
     /// may be fewer than all. Python: sent = sock.send(data)
     std::size_t send(std::string_view data, int flags = 0) {
-        const detail::failure_context where{"send", detail::preview(data.data(), data.size())};
+        const auto arguments = [&] { return detail::preview(data.data(), data.size()); };
+        const detail::failure_context where = detail::lazy_context("send", arguments);
         check_open(where);
         double deadline = 0;
         const call_result r = io(true, [&] {
@@ -1283,7 +1323,8 @@ public:
     /// call. If it fails, e.bytes_sent() says how much had gone out.
     /// Python: connection.sendall(data)
     void sendall(std::string_view data, int flags = 0) {
-        const detail::failure_context where{"sendall", detail::preview(data.data(), data.size())};
+        const auto arguments = [&] { return detail::preview(data.data(), data.size()); };
+        const detail::failure_context where = detail::lazy_context("sendall", arguments);
         check_open(where);
         std::size_t sent = 0;
         double deadline = 0;  // one deadline for the whole call
@@ -1310,8 +1351,9 @@ public:
     /// sendto(): send one datagram to `destination` (UDP: no connection needed).
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
-        const detail::failure_context where{"sendto", detail::preview(data.data(), data.size()) + ", " +
-                                                          destination.to_string(), destination.port()};
+        const auto arguments = [&] { return detail::preview(data.data(), data.size()) + ", " + destination.to_string(); };
+        detail::failure_context where = detail::lazy_context("sendto", arguments);
+        where.port = destination.port();
         check_open(where);
         const detail::socket_address raw = detail::resolve(destination, family_, type_, where);
         double deadline = 0;
@@ -1332,7 +1374,8 @@ public:
     /// `bufsize` is cut to `bufsize` bytes, on every system; the rest is lost.
     /// Python: data, address = sock.recvfrom(4096)
     std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0) {
-        const detail::failure_context where{"recvfrom", std::to_string(bufsize)};
+        const auto arguments = [&] { return std::to_string(bufsize); };
+        const detail::failure_context where = detail::lazy_context("recvfrom", arguments);
         check_open(where);
         check_size(bufsize, where);
         std::string data(bufsize, '\0');
@@ -1343,7 +1386,8 @@ public:
 
     /// recvfrom_into(): recvfrom() into memory you own (no allocation for the data).
     std::pair<std::size_t, address> recvfrom_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        const detail::failure_context where{"recvfrom_into", std::to_string(nbytes)};
+        const auto arguments = [&] { return std::to_string(nbytes); };
+        const detail::failure_context where = detail::lazy_context("recvfrom_into", arguments);
         check_open(where);
         const std::size_t size = checked_into_size(buffer, nbytes, where);
         detail::socket_address sender;
@@ -1439,7 +1483,7 @@ public:
         }
 #endif
         const int result = ::setsockopt(handle_, level, option, reinterpret_cast<const char*>(&value), sizeof value);
-        finish_simple(result, where, "setsockopt(" + detail::handle_text(handle_) + ", " + where.arguments + ")");
+        finish_simple(result, where, "setsockopt(" + detail::handle_text(handle_) + ", " + where.arguments() + ")");
     }
     void setsockopt(protocol level, int option, int value) { setsockopt(static_cast<int>(level), option, value); }
 
@@ -1455,7 +1499,7 @@ public:
         const int result = ::getsockopt(handle_, level, option, reinterpret_cast<char*>(&value), &size);
         const int err = result != 0 ? detail::last_error() : 0;
         if (detail::tracing()) {
-            detail::trace("getsockopt(" + detail::handle_text(handle_) + ", " + where.arguments + ") -> " +
+            detail::trace("getsockopt(" + detail::handle_text(handle_) + ", " + where.arguments() + ") -> " +
                           (err ? detail::error_text(err) : std::to_string(value)));
         }
         if (err) detail::throw_error(detail::native_error(err), where);
@@ -1606,7 +1650,9 @@ private:
             const double ms = left * 1000.0 + 0.999;  // round up: never wake early
             const int ready = detail::wait_ready(handle_, for_writing, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
             if (ready > 0) return true;
-            // 0 (time up) or -1 (EINTR): loop, re-checking the time left
+            // A real failure of poll/select: let the call itself report the error.
+            if (ready < 0 && !detail::interrupted(detail::last_error())) return true;
+            // 0 (time up) or EINTR: loop, re-checking the time left
         }
         return false;
     }
@@ -1660,7 +1706,8 @@ private:
             if (timeout_ > 0) {
                 ready = wait_until(true, deadline);
             } else {
-                while (detail::wait_ready(handle_, true, -1) < 0) {  // blocking socket: wait for ever
+                // A blocking socket: wait for ever (again after each signal).
+                while (detail::wait_ready(handle_, true, -1) < 0 && detail::interrupted(detail::last_error())) {
                 }
             }
             if (!ready) {
