@@ -1,0 +1,55 @@
+// TCP client, step 5 of 5: close the socket. This is the report's whole client.
+// Python (05_client_close.py):
+//   finally:
+//       sock.close()
+//       print("Socket cerrado")
+// close() ends the connection (TCP sends FIN: the server's recv() returns "").
+// The destructor would close it too, on every way out of main: C++'s "finally".
+// Output (section 5, "Captura del Cliente"): Family : AF_INET / Type : SOCK_STREAM /
+//   Protocol: IPPROTO_IP / (blank) / Lo que enviaste fue : "Hola mundo" /
+//   La respuesta del servidor fue "Hola mundo" / Socket cerrado
+//
+// USAGE: tcp_05_client_close [HOST] [PORT] [MESSAGE]  (default: 127.0.0.1 9999 "Hola mundo")
+#include <csnet.hpp>
+
+#include <exception>  // std::exception
+#include <iostream>   // std::cout, std::cerr
+#include <stdexcept>  // std::logic_error (what std::stoi throws for a bad PORT)
+#include <string>     // std::string, std::stoi
+
+int main(int argc, char* argv[]) {
+  try {
+    std::string host = argc > 1 ? argv[1] : "127.0.0.1";
+    int port = argc > 2 ? std::stoi(argv[2]) : 9999;
+    std::string message = argc > 3 ? argv[3] : "Hola mundo";
+
+    csnet::socket sock(csnet::af_inet, csnet::sock_stream);
+    std::cout << "Family : " << sock.family() << '\n';
+    std::cout << "Type : " << sock.type() << '\n';
+    std::cout << "Protocol: " << sock.proto() << '\n';
+    std::cout << '\n';
+
+    csnet::address server_address{host, port};
+    sock.connect(server_address);
+
+    sock.sendall(message);
+    std::cout << "Lo que enviaste fue : \"" << message << "\"\n";
+
+    std::string received;
+    while (received.size() < message.size()) {
+      std::string data = sock.recv(19);
+      if (data.empty()) break;
+      received += data;
+    }
+    std::cout << "La respuesta del servidor fue \"" << received << "\"\n";
+
+    sock.close();
+    std::cout << "Socket cerrado\n";
+  } catch (const std::logic_error&) {
+    std::cerr << "usage: tcp_05_client_close [HOST] [PORT] [MESSAGE]\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << '\n';
+    return 1;
+  }
+}

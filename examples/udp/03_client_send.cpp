@@ -1,0 +1,40 @@
+// UDP client, step 3 of 5: send the message as one datagram.
+// Python (05_client_close.py):
+//   sock.sendto(message, (host, port))
+//   print('Lo que enviaste fue : "%s"' % message)
+// sendto() sends one datagram: it arrives whole or not at all. It succeeds even
+// when nobody is listening: UDP does not know, and does not tell.
+//
+// USAGE: udp_03_client_send [HOST] [PORT] [MESSAGE]   (default: 127.0.0.1 9999 "Hola mundo")
+#include <csnet.hpp>
+
+#include <exception>  // std::exception
+#include <iostream>   // std::cout, std::cerr
+#include <stdexcept>  // std::logic_error (what std::stoi throws for a bad PORT)
+#include <string>     // std::string, std::stoi
+
+int main(int argc, char* argv[]) {
+  try {
+    std::string host = argc > 1 ? argv[1] : "127.0.0.1";
+    int port = argc > 2 ? std::stoi(argv[2]) : 9999;
+    std::string message = argc > 3 ? argv[3] : "Hola mundo";
+
+    csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
+    std::cout << "Family : " << sock.family() << '\n';
+    std::cout << "Type : " << sock.type() << '\n';
+    std::cout << "Protocol: " << sock.proto() << '\n';
+    std::cout << '\n';
+
+    csnet::address server_address{host, port};
+    // No connect(): UDP has no connection; each sendto() names server_address
+
+    sock.sendto(message, server_address);
+    std::cout << "Lo que enviaste fue : \"" << message << "\"\n";
+  } catch (const std::logic_error&) {
+    std::cerr << "usage: udp_03_client_send [HOST] [PORT] [MESSAGE]\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << '\n';
+    return 1;
+  }
+}
