@@ -478,7 +478,9 @@ inline constexpr int ipv6_v6only = IPV6_V6ONLY;
 #if defined(SO_REUSEPORT)
 inline constexpr int so_reuseport = SO_REUSEPORT;
 #endif
-inline constexpr int msg_peek = MSG_PEEK;
+inline constexpr int msg_peek = MSG_PEEK;        // look at the data without taking it
+// Wait until the whole buffer is full. Only on a blocking socket: with a timeout the
+// socket is non-blocking inside (as in Python), and recv() returns what is there.
 inline constexpr int msg_waitall = MSG_WAITALL;
 #if defined(_WIN32)
 inline constexpr int shut_rd = SD_RECEIVE;
@@ -989,7 +991,7 @@ struct socket_address {
     // The numeric forms need no look-up; returns false for names.
     bool from_numeric(const address& a, address_family family) {
         const bool want6 = family == address_family::af_inet6;
-        storage = sockaddr_storage{};
+        std::memset(&storage, 0, want6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
         if (want6) {
             auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
             in6->sin6_family = AF_INET6;
@@ -1018,7 +1020,18 @@ inline address to_address(const socket_address& raw) {
     char text[INET6_ADDRSTRLEN + 16] = {};
     if (raw.storage.ss_family == AF_INET) {
         const auto* in4 = reinterpret_cast<const sockaddr_in*>(&raw.storage);
-        inet_ntop(AF_INET, const_cast<in_addr*>(&in4->sin_addr), text, sizeof text);
+        // Written out by hand: glibc's inet_ntop formats IPv4 with sprintf, which
+        // costs more than the whole recvfrom() it would follow on loopback.
+        const auto* byte = reinterpret_cast<const unsigned char*>(&in4->sin_addr);
+        char* out = text;
+        for (int i = 0; i < 4; ++i) {
+            const unsigned value = byte[i];
+            if (value >= 100) *out++ = static_cast<char>('0' + value / 100);
+            if (value >= 10) *out++ = static_cast<char>('0' + value / 10 % 10);
+            *out++ = static_cast<char>('0' + value % 10);
+            if (i < 3) *out++ = '.';
+        }
+        *out = '\0';
         result.port_ = ntohs(in4->sin_port);
         result.kind_ = address::text_kind::ipv4;
         std::memcpy(result.bytes_, &in4->sin_addr, 4);
@@ -1260,7 +1273,10 @@ public:
     /// connect(): open a connection to a server (TCP), or fix the peer of a UDP
     /// socket. Python: sock.connect(('127.0.0.1', 9999))
     void connect(const address& server) {
-        const detail::failure_context where{"connect", server.to_string(), server.port(), timeout_};
+        const auto arguments = [&] { return server.to_string(); };
+        detail::failure_context where = detail::lazy_context("connect", arguments);
+        where.port = server.port();
+        where.timeout = timeout_;
         check_open(where);
         const int err = connect_to(server, where);
         if (err == timed_out_marker) detail::throw_error(std::make_error_code(std::errc::timed_out), where, true);
@@ -1270,7 +1286,9 @@ public:
     /// connect_ex(): like connect(), but returns the error number instead of
     /// throwing (0: connected). Python: sock.connect_ex(address)
     int connect_ex(const address& server) {
-        const detail::failure_context where{"connect_ex", server.to_string(), server.port(), timeout_};
+        const auto arguments = [&] { return server.to_string(); };
+        detail::failure_context where = detail::lazy_context("connect_ex", arguments);
+        where.port = server.port();
         check_open(where);
         const int err = connect_to(server, where);
         return err == timed_out_marker ? detail::error_timed_out : err;
@@ -1313,7 +1331,7 @@ public:
             return static_cast<long long>(
                 ::send(handle_, data.data(), detail::clamp_length(data.size()), flags | detail::no_sigpipe_flag));
         }, &deadline);
-        trace_transfer("send", data.size(), r, data.data());
+        if (detail::tracing()) trace_transfer("send", data.size(), r, data.data());
         if (!r.ok()) fail(r, where);
         return static_cast<std::size_t>(r.value);
     }
@@ -1335,7 +1353,7 @@ public:
                 return static_cast<long long>(
                     ::send(handle_, rest, detail::clamp_length(left), flags | detail::no_sigpipe_flag));
             }, &deadline);
-            trace_transfer("send", left, r, rest);
+            if (detail::tracing()) trace_transfer("send", left, r, rest);
             if (!r.ok()) fail(r, where, sent);
             sent += static_cast<std::size_t>(r.value);
         } while (sent < data.size());
@@ -1682,7 +1700,6 @@ private:
     }
 
     void trace_transfer(const char* call, std::size_t size, const call_result& r, const char* data) const {
-        if (!detail::tracing()) return;
         std::string line = std::string(call) + "(" + detail::handle_text(handle_) + ", " + std::to_string(size) + ") -> ";
         if (r.ok()) {
             line += std::to_string(r.value) + " bytes";
