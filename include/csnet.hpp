@@ -1065,52 +1065,61 @@ struct address_info {
 
 namespace detail {
 
-inline std::string family_kind_text(address_family family, std::optional<socket_kind> type) {
-    std::string text = name_of(family);
-    if (type) text += std::string(", ") + name_of(*type);
-    return text;
-}
+inline constexpr int any_kind = 0;  // getaddrinfo's "stream or datagram"
 
 // Runs ::getaddrinfo and gives the answers; a failure is a csnet::gaierror that
 // names `call` (the csnet call that needed the look-up).
 inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family,
-                                        std::optional<socket_kind> type, int flags, const failure_context& where) {
+                                        int kind, const failure_context& where) {
     start_networking();
     addrinfo hints{};
     hints.ai_family = static_cast<int>(family);
-    hints.ai_socktype = type ? static_cast<int>(*type) : 0;
-    hints.ai_flags = flags;
+    hints.ai_socktype = kind;
     addrinfo* answers = nullptr;
-    int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service, &hints, &answers);
+    const int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service, &hints, &answers);
     if (tracing()) {
-        trace("getaddrinfo(\"" + host + "\", " + (service ? service : "None") + ", " +
-              family_kind_text(family, type) + ") -> " + (status == 0 ? "ok" : gai_message(status)));
+        trace("getaddrinfo(\"" + host + "\", " + (service ? service : "None") + ", " + name_of(family) +
+              (kind ? std::string(", ") + name_of(static_cast<socket_kind>(kind)) : std::string()) + ") -> " +
+              (status == 0 ? "ok" : gai_message(status)));
     }
 #if !defined(_WIN32) && defined(EAI_SYSTEM)
     if (status == EAI_SYSTEM) throw_error(native_error(errno), where);
 #endif
     if (status != 0) throw_error(std::error_code(status, gai_category()), where);
-    std::vector<address_info> results;
-    for (addrinfo* a = answers; a != nullptr; a = a->ai_next) {
+    // Glibc answers once per kind (stream, datagram, raw); Windows once, with kind
+    // 0 meaning "any". Give the same list everywhere: a stream and a datagram answer
+    // per address (SOCK_RAW answers are left out: csnet does not open raw sockets).
+    // Counted first, then filled in place: cheaper to compile than push_back.
+    std::size_t count = 0;
+    for (const addrinfo* a = answers; a != nullptr; a = a->ai_next) {
         if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+        if (a->ai_socktype == SOCK_STREAM || a->ai_socktype == SOCK_DGRAM || (a->ai_socktype == 0 && kind)) count += 1;
+        if (a->ai_socktype == 0 && !kind) count += 2;
+    }
+    std::vector<address_info> results(count);
+    std::size_t i = 0;
+    for (const addrinfo* a = answers; a != nullptr; a = a->ai_next) {
+        if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+        int kinds[2] = {a->ai_socktype, 0};
+        if (a->ai_socktype == 0) {
+            kinds[0] = kind ? kind : SOCK_STREAM;
+            kinds[1] = kind ? 0 : SOCK_DGRAM;
+        } else if (a->ai_socktype != SOCK_STREAM && a->ai_socktype != SOCK_DGRAM) {
+            continue;
+        }
         socket_address raw;
         std::memcpy(&raw.storage, a->ai_addr, static_cast<std::size_t>(a->ai_addrlen));
         raw.size = static_cast<address_length>(a->ai_addrlen);
-        const auto entry = [&](socket_kind kind, int proto) {
-            results.push_back(address_info{static_cast<address_family>(a->ai_family), kind,
-                                           static_cast<protocol>(proto), a->ai_canonname ? a->ai_canonname : "",
-                                           to_address(raw)});
-        };
-        // Glibc answers once per kind (stream, datagram, raw); Windows once, with
-        // kind 0 meaning "any". Give the same list everywhere: stream and datagram.
-        if (a->ai_socktype == SOCK_STREAM || a->ai_socktype == SOCK_DGRAM) {
-            entry(static_cast<socket_kind>(a->ai_socktype), a->ai_protocol);
-        } else if (a->ai_socktype == 0 && type) {
-            entry(*type, *type == socket_kind::sock_stream ? IPPROTO_TCP : IPPROTO_UDP);
-        } else if (a->ai_socktype == 0) {
-            entry(socket_kind::sock_stream, IPPROTO_TCP);
-            entry(socket_kind::sock_dgram, IPPROTO_UDP);
-        }  // SOCK_RAW answers are left out: csnet does not open raw sockets
+        for (int k : kinds) {
+            if (k == 0) continue;
+            address_info& info = results[i++];
+            info.family = static_cast<address_family>(a->ai_family);
+            info.type = static_cast<socket_kind>(k);
+            info.proto = static_cast<protocol>(a->ai_protocol ? a->ai_protocol
+                                                               : (k == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP));
+            info.canonname = a->ai_canonname ? a->ai_canonname : "";
+            info.address = to_address(raw);
+        }
     }
     freeaddrinfo(answers);
     return results;
@@ -1132,7 +1141,7 @@ inline socket_address resolve(const address& a, address_family family, socket_ki
               "\"" + a.host() + "\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet");
     }
     const std::string port = std::to_string(a.port());
-    std::vector<address_info> answers = lookup(a.host(), port.c_str(), family, type, 0, where);
+    std::vector<address_info> answers = lookup(a.host(), port.c_str(), family, static_cast<int>(type), where);
     if (answers.empty()) {
         throw_error(std::make_error_code(std::errc::address_family_not_supported), where, false, 0,
               "\"" + a.host() + "\" has no " + name_of(family) + " address");
@@ -1145,19 +1154,33 @@ inline socket_address resolve(const address& a, address_family family, socket_ki
 }  // namespace detail
 
 /// getaddrinfo(): the addresses a host name and a port (a number, or a service
-/// name such as "http") stand for, IPv6 and IPv4.
+/// name such as "http") stand for, IPv6 and IPv4, for streams and datagrams.
+/// Python: socket.getaddrinfo('localhost', 80)
 inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
-                                             address_family family = af_unspec,
-                                             std::optional<socket_kind> type = std::nullopt) {
+                                             address_family family = af_unspec) {
     const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
-    return detail::lookup(host, service.c_str(), family, type, 0, where);
+    return detail::lookup(host, service.c_str(), family, detail::any_kind, where);
 }
-inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family = af_unspec,
-                                             std::optional<socket_kind> type = std::nullopt) {
-    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port};
-    if (port < 0 || port > 65535) detail::raise_invalid(where, "a port is a number from 0 to 65535");
-    const std::string service = std::to_string(port);
-    return detail::lookup(host, service.c_str(), family, type, 0, where);
+/// getaddrinfo() for one kind only: Python: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
+                                             address_family family, socket_kind type) {
+    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
+    return detail::lookup(host, service.c_str(), family, static_cast<int>(type), where);
+}
+inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family = af_unspec) {
+    if (port < 0 || port > 65535) {
+        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
+                              "a port is a number from 0 to 65535");
+    }
+    return getaddrinfo(host, std::to_string(port), family);
+}
+inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family,
+                                             socket_kind type) {
+    if (port < 0 || port > 65535) {
+        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
+                              "a port is a number from 0 to 65535");
+    }
+    return getaddrinfo(host, std::to_string(port), family, type);
 }
 
 // ============================================================================
@@ -1788,24 +1811,23 @@ private:
 /// whether the server listens on 127.0.0.1 or on ::1. If all fail, the last
 /// error is thrown. Python: socket.create_connection(('localhost', 9999))
 inline socket create_connection(const address& server, std::optional<double> timeout = std::nullopt) {
-    const detail::failure_context where{"create_connection", server.to_string(), server.port(), timeout ? *timeout : -1};
-    std::vector<address_info> candidates;
+    // One try: a socket of the address's family, the timeout, connect().
+    const auto attempt = [&timeout](address_family family, const address& target) {
+        socket s(family, sock_stream);
+        if (timeout) s.settimeout(*timeout);
+        s.connect(target);
+        return s;
+    };
     detail::socket_address numeric;
-    if (numeric.from_numeric(server, af_inet)) {
-        candidates.push_back({af_inet, sock_stream, ipproto_tcp, "", server});
-    } else if (numeric.from_numeric(server, af_inet6)) {
-        candidates.push_back({af_inet6, sock_stream, ipproto_tcp, "", server});
-    } else {
-        candidates = detail::lookup(server.host(), std::to_string(server.port()).c_str(), af_unspec, sock_stream, 0,
-                                    where);
-    }
+    if (numeric.from_numeric(server, af_inet)) return attempt(af_inet, server);
+    if (numeric.from_numeric(server, af_inet6)) return attempt(af_inet6, server);
+    const detail::failure_context where{"create_connection", server.to_string(), server.port(), timeout ? *timeout : -1};
+    const std::vector<address_info> candidates =
+        detail::lookup(server.host(), std::to_string(server.port()).c_str(), af_unspec, SOCK_STREAM, where);
     if (candidates.empty()) detail::throw_error(std::make_error_code(std::errc::address_not_available), where);
     for (std::size_t i = 0;; ++i) {
         try {
-            socket s(candidates[i].family, sock_stream, candidates[i].proto);
-            if (timeout) s.settimeout(*timeout);
-            s.connect(candidates[i].address);
-            return s;
+            return attempt(candidates[i].family, candidates[i].address);
         } catch (const error&) {
             if (i + 1 == candidates.size()) throw;  // the last one: its error is the answer
         }
@@ -1856,7 +1878,7 @@ inline std::string gethostbyname(const std::string& host) {
     detail::socket_address numeric;
     if (numeric.from_numeric(a, af_inet)) return detail::to_address(numeric).host();
     const detail::failure_context where{"gethostbyname", "\"" + host + "\""};
-    const std::vector<address_info> answers = detail::lookup(host, nullptr, af_inet, std::nullopt, 0, where);
+    const std::vector<address_info> answers = detail::lookup(host, nullptr, af_inet, detail::any_kind, where);
     if (answers.empty()) detail::throw_error(std::make_error_code(std::errc::address_not_available), where);
     return answers.front().address.host();
 }
