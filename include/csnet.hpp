@@ -1217,6 +1217,9 @@ class socket {
 public:
     // ---- create ------------------------------------------------------------
     /// socket(): a new socket. Python: socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    /// The operating system only sets up an endpoint here: no packet is sent, no
+    /// address or port is chosen yet. The family (IPv4/IPv6) and the kind (TCP
+    /// stream / UDP datagrams) are fixed for the socket's whole life.
     explicit socket(address_family family = af_inet, socket_kind type = sock_stream, protocol proto = ipproto_ip)
         : family_(family), type_(type), proto_(proto) {
         detail::start_networking();
@@ -1247,7 +1250,10 @@ public:
 
     // ---- bind --------------------------------------------------------------
     /// bind(): give the socket a local address and port. Python: sock.bind(('127.0.0.1', 9999))
-    /// Port 0 lets the system choose a free port; getsockname() tells which.
+    /// A server binds so that clients know where to find it. The address says
+    /// which of this machine's networks may reach it: "127.0.0.1" this machine
+    /// only, "" every network. Port 0 lets the system choose a free port;
+    /// getsockname() tells which. Clients rarely bind: connect() picks a port.
     void bind(const address& local) {
         const detail::failure_context where{"bind", local.to_string(), local.port()};
         check_open(where);
@@ -1257,8 +1263,11 @@ public:
     }
 
     // ---- listen ------------------------------------------------------------
-    /// listen(): make a TCP socket accept connections; `backlog` is how many
-    /// connections may wait for accept(). Python: sock.listen(1)
+    /// listen(): make a TCP socket accept connections. Python: sock.listen(1)
+    /// From now on the operating system completes TCP's three-way handshake
+    /// (SYN, SYN-ACK, ACK) with each client by itself, and queues the finished
+    /// connections until the program calls accept(); `backlog` is about how long
+    /// that queue may grow. UDP has no connections, so no listen().
     void listen(int backlog = default_backlog) {
         const detail::failure_context where{"listen", std::to_string(backlog)};
         check_open(where);
@@ -1268,8 +1277,10 @@ public:
 
     // ---- accept ------------------------------------------------------------
     /// accept(): wait for a client; returns a NEW socket connected to it, and its
-    /// address. The listening socket goes on listening.
-    /// Python: connection, client_address = sock.accept()
+    /// address. Python: connection, client_address = sock.accept()
+    /// accept() takes the oldest connection from listen()'s queue (waiting if it
+    /// is empty). The handshake is already over: the client may have sent data.
+    /// The listening socket goes on listening; each client gets its own socket.
     std::pair<socket, address> accept() {
         const detail::failure_context where{"accept", ""};
         check_open(where);
@@ -1295,6 +1306,9 @@ public:
     // ---- connect (the client's side) ----------------------------------------
     /// connect(): open a connection to a server (TCP), or fix the peer of a UDP
     /// socket. Python: sock.connect(('127.0.0.1', 9999))
+    /// For TCP this is where the handshake happens; if nothing listens on that
+    /// port, the server's system answers at once with a reset: connection refused.
+    /// For UDP nothing is sent: the socket just remembers where send() goes.
     void connect(const address& server) {
         const auto arguments = [&] { return server.to_string(); };
         detail::failure_context where = detail::lazy_context("connect", arguments);
@@ -1321,6 +1335,9 @@ public:
     /// recv(): read at most `bufsize` bytes of what has arrived, waiting if nothing
     /// has. An EMPTY result means the peer closed the connection.
     /// Python: data = connection.recv(19)
+    /// TCP carries a stream of bytes, not messages: one send() of 10 bytes may
+    /// arrive as one recv() of 10, or as two of 3 and 7, and two sends may arrive
+    /// together. Loop until you have what you expect, as the report's server does.
     std::string recv(std::size_t bufsize, int flags = 0) {
         const auto arguments = [&] { return std::to_string(bufsize); };
         const detail::failure_context where = detail::lazy_context("recv", arguments);
@@ -1363,6 +1380,8 @@ public:
     /// send may take only part of it). With a timeout, the timeout bounds the whole
     /// call. If it fails, e.bytes_sent() says how much had gone out.
     /// Python: connection.sendall(data)
+    /// "Sent" means handed to this machine's operating system, which delivers it
+    /// (and resends lost packets) in the background: not yet read by the peer.
     void sendall(std::string_view data, int flags = 0) {
         const auto arguments = [&] { return detail::preview(data.data(), data.size()); };
         const detail::failure_context where = detail::lazy_context("sendall", arguments);
@@ -1448,6 +1467,8 @@ public:
 
     /// close(): release the socket. Never throws; closing twice is harmless.
     /// The destructor calls it, so most programs never need to.
+    /// On a TCP connection the system then sends FIN: the peer's recv() returns
+    /// "" once it has read everything that was sent before.
     void close() noexcept {
         if (handle_ == invalid_native_handle) return;
         const native_handle_type closing = handle_;
