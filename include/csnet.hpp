@@ -859,17 +859,21 @@ public:
         if (!problem.empty()) detail::raise_invalid({"address", call_args}, problem);
     }
 
-    std::string host() const { return host_; }
+    std::string host() const { return text_pending_ ? numeric_text() : host_; }
     int port() const noexcept { return port_; }
 
     /// "127.0.0.1:9999", or "[::1]:9999" for IPv6.
     std::string to_string() const {
-        if (kind_ == text_kind::ipv6) return "[" + host_ + "]:" + std::to_string(port_);
-        return host_ + ":" + std::to_string(port_);
+        if (kind_ == text_kind::ipv6) return "[" + host() + "]:" + std::to_string(port_);
+        return host() + ":" + std::to_string(port_);
     }
 
     /// Same host text and same port ("localhost" is not "127.0.0.1").
-    friend bool operator==(const address& a, const address& b) { return a.port_ == b.port_ && a.host_ == b.host_; }
+    friend bool operator==(const address& a, const address& b) {
+        if (a.port_ != b.port_) return false;
+        if (!a.text_pending_ && !b.text_pending_) return a.host_ == b.host_;
+        return a.host() == b.host();
+    }
     friend bool operator!=(const address& a, const address& b) { return !(a == b); }
 
     /// For structured bindings: auto [host, port] = addr; (a std::string and an int)
@@ -877,7 +881,7 @@ public:
     auto get() const {
         static_assert(I < 2, "an address has two parts: host and port");
         if constexpr (I == 0) {
-            return host_;
+            return host();
         } else {
             return port_;
         }
@@ -950,9 +954,32 @@ private:
         return "";
     }
 
+    // The text of an address that came from the system (accept, recvfrom, ...),
+    // written only when asked for: a server answering datagrams never needs it.
+    std::string numeric_text() const {
+        char text[INET6_ADDRSTRLEN + 16] = {};
+        if (kind_ == text_kind::ipv6) {
+            in6_addr binary{};
+            std::memcpy(&binary, bytes_, 16);
+            inet_ntop(AF_INET6, &binary, text, sizeof text);
+            return text;
+        }
+        // IPv4 by hand: glibc's inet_ntop formats it with sprintf, which is slow.
+        char* out = text;
+        for (int i = 0; i < 4; ++i) {
+            const unsigned value = bytes_[i];
+            if (value >= 100) *out++ = static_cast<char>('0' + value / 100);
+            if (value >= 10) *out++ = static_cast<char>('0' + value / 10 % 10);
+            *out++ = static_cast<char>('0' + value % 10);
+            if (i < 3) *out++ = '.';
+        }
+        return std::string(text, static_cast<std::size_t>(out - text));
+    }
+
     std::string host_;
     int port_ = 0;
     text_kind kind_ = text_kind::any;
+    bool text_pending_ = false;     // host_ not written yet: numeric_text() gives it
     unsigned char bytes_[16] = {};  // the numeric address, when there is one
 };
 
@@ -982,8 +1009,10 @@ namespace detail {
 
 // A sockaddr big enough for IPv4 and IPv6: what the system calls take and give.
 struct socket_address {
-    sockaddr_storage storage{};
+    sockaddr_storage storage;  // filled by the system call or by from_numeric()
     address_length size = sizeof(sockaddr_storage);
+
+    socket_address() { storage.ss_family = AF_UNSPEC; }  // "no address" until filled
 
     sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
     const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
@@ -1017,34 +1046,20 @@ struct socket_address {
 
 inline address to_address(const socket_address& raw) {
     address result;
-    char text[INET6_ADDRSTRLEN + 16] = {};
     if (raw.storage.ss_family == AF_INET) {
         const auto* in4 = reinterpret_cast<const sockaddr_in*>(&raw.storage);
-        // Written out by hand: glibc's inet_ntop formats IPv4 with sprintf, which
-        // costs more than the whole recvfrom() it would follow on loopback.
-        const auto* byte = reinterpret_cast<const unsigned char*>(&in4->sin_addr);
-        char* out = text;
-        for (int i = 0; i < 4; ++i) {
-            const unsigned value = byte[i];
-            if (value >= 100) *out++ = static_cast<char>('0' + value / 100);
-            if (value >= 10) *out++ = static_cast<char>('0' + value / 10 % 10);
-            *out++ = static_cast<char>('0' + value % 10);
-            if (i < 3) *out++ = '.';
-        }
-        *out = '\0';
         result.port_ = ntohs(in4->sin_port);
         result.kind_ = address::text_kind::ipv4;
         std::memcpy(result.bytes_, &in4->sin_addr, 4);
     } else if (raw.storage.ss_family == AF_INET6) {
         const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&raw.storage);
-        inet_ntop(AF_INET6, const_cast<in6_addr*>(&in6->sin6_addr), text, sizeof text);
         result.port_ = ntohs(in6->sin6_port);
         result.kind_ = address::text_kind::ipv6;
         std::memcpy(result.bytes_, &in6->sin6_addr, 16);
     } else {
         return result;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
     }
-    result.host_ = text;
+    result.text_pending_ = true;
     return result;
 }
 
