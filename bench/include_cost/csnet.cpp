@@ -1,0 +1,4 @@
+// Include cost: csnet.hpp alone.
+#include <csnet.hpp>
+
+int main() { return 0; }

@@ -1,0 +1,6 @@
+measured="2026-11-23 15:25 UTC"
+reps="11"
+pinned_note="pinned to CPU 0"
+load_before="0.98, 1.21, 2.12"
+load_after="1.17, 1.31, 1.99"
+compiler="g++"
