@@ -118,7 +118,6 @@ using address_length = int;   // and addresses' sizes too
 
 inline constexpr int no_sigpipe_flag = 0;  // Windows has no SIGPIPE
 inline constexpr int error_timed_out = WSAETIMEDOUT;
-inline constexpr int error_would_block = WSAEWOULDBLOCK;
 
 // Winsock must be started (WSAStartup) once per process before the first socket.
 // A function-local static is initialised once, thread-safely, even when the first
@@ -321,7 +320,6 @@ inline constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
 inline constexpr int no_sigpipe_flag = 0;
 #  endif
 inline constexpr int error_timed_out = ETIMEDOUT;
-inline constexpr int error_would_block = EWOULDBLOCK;
 
 inline void start_networking() {}  // nothing to start on POSIX
 
@@ -1545,7 +1543,10 @@ public:
     /// setsockopt(): set an option. Python: sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     /// On Windows, SO_REUSEADDR would let ANOTHER program take over a port that is
     /// in use; csnet sets SO_EXCLUSIVEADDRUSE instead (the safe meaning) and
-    /// remembers the value, so getsockopt() reads back what you set.
+    /// remembers the value, so getsockopt() reads back what you set. (Windows lets
+    /// a restarted server bind over old TIME_WAIT connections without any option;
+    /// with SO_EXCLUSIVEADDRUSE it may have to wait until the previous run's
+    /// connections have finished closing.)
     void setsockopt(int level, int option, int value) {
         const detail::failure_context where{"setsockopt", option_text(level, option) + ", " + std::to_string(value)};
         check_open(where);
