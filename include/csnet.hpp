@@ -745,8 +745,8 @@ struct trace_state {
     trace_state() {
         if (environment_says("CSNET_TRACE")) {
             write = [](void* stream, const char* text, std::size_t size) {
-                std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));  // one call: one whole line
-                std::fflush(static_cast<std::FILE*>(stream));
+                (void)std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));  // one call: one whole line
+                (void)std::fflush(static_cast<std::FILE*>(stream));
             };
             out = stderr;
         }
@@ -1722,9 +1722,10 @@ private:
 
     // Waits for readiness until the deadline (computed on first use). False: time is up.
     bool wait_until(bool for_writing, double& deadline) const {
-        const double now = detail::monotonic_seconds();
-        if (deadline == 0) deadline = now + timeout_;
-        for (double left = deadline - now; left > 0; left = deadline - detail::monotonic_seconds()) {
+        if (deadline == 0) deadline = detail::monotonic_seconds() + timeout_;
+        for (;;) {
+            const double left = deadline - detail::monotonic_seconds();
+            if (left <= 0) return false;
             const double ms = left * 1000.0 + 0.999;  // round up: never wake early
             const int ready = detail::wait_ready(handle_, for_writing, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
             if (ready > 0) return true;
@@ -1732,7 +1733,6 @@ private:
             if (ready < 0 && !detail::interrupted(detail::last_error())) return true;
             // 0 (time up) or EINTR: loop, re-checking the time left
         }
-        return false;
     }
 
     // recv, recv_into, recvfrom and recvfrom_into all come here.
