@@ -25,4 +25,4 @@ SUDO=()
 [[ $(id -u) -eq 0 ]] || SUDO=(sudo)
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -q
-"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+"${SUDO[@]}" apt-get install -y -q "${missing[@]}"
