@@ -145,8 +145,13 @@ inline bool message_truncated(int e) { return e == WSAEMSGSIZE; }
 #    define WSA_FLAG_NO_HANDLE_INHERIT 0x80
 #  endif
 inline native_handle_type open_socket(int family, int type, int proto) {
-    return WSASocketW(family, type, proto, nullptr, 0,
-                      WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
+        // Windows before 7 SP1 does not know the flag: clear inheritance afterwards.
+        s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED);
+        if (s != INVALID_SOCKET) SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+    }
+    return s;
 }
 
 inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
@@ -168,8 +173,10 @@ inline int set_nonblocking(native_handle_type s, bool on) {
 
 // Wait until the socket can be read (or written), at most `milliseconds`
 // (-1: for ever). 1: ready, 0: time is up, -1: error. select() is used because
-// it is the one call every Windows version (and Wine) has always had; a failed
-// non-blocking connect is reported in the "except" set, so that is watched too.
+// it is the one call every Windows version (and Wine) has always had. A failed
+// non-blocking connect is reported in the "except" set, so that set is watched
+// when waiting to write (connect); not when reading, where it would also report
+// urgent (out-of-band) data that recv() does not return.
 inline int wait_ready(native_handle_type s, bool for_writing, int milliseconds) {
     fd_set ready;
     fd_set failed;
@@ -178,8 +185,8 @@ inline int wait_ready(native_handle_type s, bool for_writing, int milliseconds) 
     FD_SET(s, &ready);
     FD_SET(s, &failed);
     timeval limit{milliseconds / 1000, (milliseconds % 1000) * 1000};
-    int n = ::select(0, for_writing ? nullptr : &ready, for_writing ? &ready : nullptr, &failed,
-                     milliseconds < 0 ? nullptr : &limit);
+    int n = ::select(0, for_writing ? nullptr : &ready, for_writing ? &ready : nullptr,
+                     for_writing ? &failed : nullptr, milliseconds < 0 ? nullptr : &limit);
     return n > 0 ? 1 : n;
 }
 
@@ -299,6 +306,17 @@ inline const std::error_category& native_category() {
 
 inline const char* native_error_label() { return "WinError"; }  // Python prints [WinError 10061]
 
+// An error csnet finds itself, as Winsock would report it: the C runtime has no
+// text for errno values of 100 and above (EAFNOSUPPORT, ...), Winsock has.
+inline std::error_code own_error(std::errc e) {
+    switch (e) {
+    case std::errc::address_family_not_supported: return std::error_code(WSAEAFNOSUPPORT, native_category());
+    case std::errc::address_not_available: return std::error_code(WSAEADDRNOTAVAIL, native_category());
+    case std::errc::operation_not_supported: return std::error_code(WSAEOPNOTSUPP, native_category());
+    default: return std::make_error_code(e);
+    }
+}
+
 #else  // POSIX: Linux, macOS, the BSDs
 
 /// A socket as the operating system names it: a file descriptor on POSIX.
@@ -409,6 +427,9 @@ inline std::string gai_message(int code) { return ::gai_strerror(code); }
 inline const std::error_category& native_category() { return std::generic_category(); }
 
 inline const char* native_error_label() { return "Errno"; }  // Python prints [Errno 111]
+
+// An error csnet finds itself (errno values are portable already).
+inline std::error_code own_error(std::errc e) { return std::make_error_code(e); }
 
 #endif  // _WIN32
 
@@ -771,12 +792,19 @@ inline trace_state& tracer() {
 
 inline bool tracing() { return load_pointer(&tracer().out) != nullptr; }
 
-inline void trace(const std::string& line) {
+// Never throws: a stream that fails must not make a socket call fail.
+inline void trace(const std::string& line) noexcept {
     trace_state& t = tracer();
-    const std::string text = "[csnet] " + line + "\n";
-    t.lock();
-    if (t.out != nullptr) t.write(t.out, text.data(), text.size());
-    t.unlock();
+    try {
+        const std::string text = "[csnet] " + line + "\n";
+        t.lock();
+        try {
+            if (t.out != nullptr) t.write(t.out, text.data(), text.size());
+        } catch (...) {
+        }
+        t.unlock();
+    } catch (...) {
+    }
 }
 
 inline std::string handle_text(native_handle_type s) {
@@ -929,7 +957,12 @@ private:
         }
         if (host_.find(':') != std::string::npos) {
             detail::start_networking();  // Winsock's inet_pton wants WSAStartup first
-            const std::string bare = host_.substr(0, host_.find('%'));  // fe80::1%eth0: scope after %
+            const std::size_t percent = host_.find('%');  // fe80::1%eth0: the zone (interface) after %
+            if (percent != std::string::npos &&
+                (percent + 1 == host_.size() || host_.find('%', percent + 1) != std::string::npos)) {
+                return "\"" + host_ + "\": after % comes one interface name or number, as in fe80::1%eth0";
+            }
+            const std::string bare = host_.substr(0, percent);
             in6_addr binary{};
             if (inet_pton(AF_INET6, bare.c_str(), &binary) != 1) {
                 return "\"" + host_ + "\" is not a valid IPv6 address (like ::1 or 2001:db8::7)";
@@ -948,6 +981,20 @@ private:
             kind_ = text_kind::ipv4;
             return "";
         }
+        // Hex and octal forms such as "0x7f.0.0.1" are not names: the system would
+        // read them as numbers (inet_aton's old rules). Ask it, without any DNS query.
+        if (host_.find_first_not_of("0123456789abcdefABCDEFxX.") == std::string::npos) {
+            detail::start_networking();
+            addrinfo hints{};
+            hints.ai_family = AF_INET;
+            hints.ai_flags = AI_NUMERICHOST;
+            addrinfo* found = nullptr;
+            if (::getaddrinfo(host_.c_str(), nullptr, &hints, &found) == 0) {
+                freeaddrinfo(found);
+                return "\"" + host_ + "\" is not a valid IPv4 address: write four decimal numbers from 0 to 255 "
+                       "separated by dots, like 127.0.0.1";
+            }
+        }
         kind_ = text_kind::name;
         return "";
     }
@@ -960,6 +1007,7 @@ private:
             in6_addr binary{};
             std::memcpy(&binary, bytes_, 16);
             inet_ntop(AF_INET6, &binary, text, sizeof text);
+            if (scope_id_ != 0) return std::string(text) + "%" + std::to_string(scope_id_);  // link-local zone
             return text;
         }
         // IPv4 by hand: glibc's inet_ntop formats it with sprintf, which is slow.
@@ -978,6 +1026,7 @@ private:
     int port_ = 0;
     text_kind kind_ = text_kind::any;
     bool text_pending_ = false;     // host_ not written yet: numeric_text() gives it
+    std::uint32_t scope_id_ = 0;    // IPv6 zone (interface index) of a link-local address
     unsigned char bytes_[16] = {};  // the numeric address, when there is one
 };
 
@@ -1027,6 +1076,7 @@ struct socket_address {
             if (a.kind_ == address::text_kind::any) return true;  // in6addr_any is all zeros
             if (a.kind_ != address::text_kind::ipv6 || a.host_.find('%') != std::string::npos) return false;
             std::memcpy(&in6->sin6_addr, a.bytes_, 16);
+            in6->sin6_scope_id = a.scope_id_;
             return true;
         }
         auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
@@ -1054,6 +1104,7 @@ inline address to_address(const socket_address& raw) {
         result.port_ = ntohs(in6->sin6_port);
         result.kind_ = address::text_kind::ipv6;
         std::memcpy(result.bytes_, &in6->sin6_addr, 16);
+        result.scope_id_ = static_cast<std::uint32_t>(in6->sin6_scope_id);
     } else {
         return result;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
     }
@@ -1090,13 +1141,20 @@ inline std::vector<address_info> lookup(const std::string& host, const char* ser
     hints.ai_socktype = kind;
     addrinfo* answers = nullptr;
     const int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service, &hints, &answers);
+    [[maybe_unused]] const int saved_errno = last_error();  // before anything else can change it
+    struct release {  // freeaddrinfo on every way out, exceptions included
+        addrinfo* list;
+        ~release() {
+            if (list != nullptr) freeaddrinfo(list);
+        }
+    } owner{answers};
     if (tracing()) {
         trace("getaddrinfo(\"" + host + "\", " + (service ? service : "None") + ", " + name_of(family) +
               (kind ? std::string(", ") + name_of(static_cast<socket_kind>(kind)) : std::string()) + ") -> " +
               (status == 0 ? "ok" : gai_message(status)));
     }
 #if !defined(_WIN32) && defined(EAI_SYSTEM)
-    if (status == EAI_SYSTEM) throw_error(native_error(errno), where);
+    if (status == EAI_SYSTEM) throw_error(native_error(saved_errno ? saved_errno : EIO), where);
 #endif
     if (status != 0) throw_error(std::error_code(status, gai_category()), where);
     // Glibc answers once per kind (stream, datagram, raw); Windows once, with kind
@@ -1134,7 +1192,6 @@ inline std::vector<address_info> lookup(const std::string& host, const char* ser
             info.address = to_address(raw);
         }
     }
-    freeaddrinfo(answers);
     return results;
 }
 
@@ -1145,18 +1202,18 @@ inline socket_address resolve(const address& a, address_family family, socket_ki
     socket_address raw;
     if (raw.from_numeric(a, family)) return raw;
     if (family == address_family::af_inet && a.host().find(':') != std::string::npos) {
-        throw_error(std::make_error_code(std::errc::address_family_not_supported), where, false, 0,
+        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
               "\"" + a.host() + "\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6");
     }
     if (family == address_family::af_inet6 && a.host().find(':') == std::string::npos &&
         a.host().find_first_not_of("0123456789.") == std::string::npos) {
-        throw_error(std::make_error_code(std::errc::address_family_not_supported), where, false, 0,
+        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
               "\"" + a.host() + "\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet");
     }
     const std::string port = std::to_string(a.port());
     std::vector<address_info> answers = lookup(a.host(), port.c_str(), family, static_cast<int>(type), where);
     if (answers.empty()) {
-        throw_error(std::make_error_code(std::errc::address_family_not_supported), where, false, 0,
+        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
               "\"" + a.host() + "\" has no " + name_of(family) + " address");
     }
     socket_address first;
@@ -1237,12 +1294,19 @@ public:
         : family_(family), type_(type), proto_(proto) {
         detail::start_networking();
         handle_ = detail::open_socket(static_cast<int>(family), static_cast<int>(type), static_cast<int>(proto));
-        const int err = handle_ == invalid_native_handle ? detail::last_error() : 0;
-        if (detail::tracing()) {
-            detail::trace("socket(" + creation_text() + ") -> " +
-                          (err ? detail::error_text(err) : detail::handle_text(handle_)));
+        if (handle_ == invalid_native_handle) {
+            const int err = detail::last_error();
+            if (detail::tracing()) detail::trace("socket(" + creation_text() + ") -> " + detail::error_text(err));
+            detail::throw_error(detail::native_error(err), {"socket", creation_text()});
         }
-        if (err) detail::throw_error(detail::native_error(err), {"socket", creation_text()});
+        if (detail::tracing()) {
+            try {
+                detail::trace("socket(" + creation_text() + ") -> " + detail::handle_text(handle_));
+            } catch (...) {  // out of memory while tracing: do not leak the new socket
+                close();
+                throw;
+            }
+        }
     }
 
     /// Adopts a socket that is already open (Python: socket.socket(fileno=...)).
@@ -1312,7 +1376,9 @@ public:
         }
         if (!r.ok()) fail(r, where);
         // A new connection starts blocking, without timeout, whatever the listener's.
-        if (timeout_ >= 0 && detail::accept_inherits_nonblocking()) detail::set_nonblocking(accepted, false);
+        if (timeout_ >= 0 && detail::accept_inherits_nonblocking() && detail::set_nonblocking(accepted, false) != 0) {
+            detail::throw_error(detail::native_error(detail::last_error()), where);  // `connection` closes it
+        }
         return {std::move(connection), std::move(client)};
     }
 
@@ -1335,6 +1401,8 @@ public:
 
     /// connect_ex(): like connect(), but returns the error number instead of
     /// throwing (0: connected). Python: sock.connect_ex(address)
+    /// When the socket's own timeout expires it returns ETIMEDOUT (WSAETIMEDOUT on
+    /// Windows), which says what happened; CPython returns EWOULDBLOCK there.
     int connect_ex(const address& server) {
         const auto arguments = [&] { return server.to_string(); };
         detail::failure_context where = detail::lazy_context("connect_ex", arguments);
@@ -1674,13 +1742,13 @@ private:
     static std::size_t checked_into_size(const mutable_buffer& buffer, std::size_t nbytes,
                                          const detail::failure_context& where) {
         check_size(nbytes, where);
+        check_size(buffer.size, where);  // mutable_buffer{p, total - used} gone negative
         if (nbytes > buffer.size) {
             detail::raise_invalid(where, "nbytes (" + std::to_string(nbytes) + ") is larger than the buffer (" +
                                              std::to_string(buffer.size) + " bytes)");
         }
         if (buffer.data == nullptr && buffer.size > 0) detail::raise_invalid(where, "the buffer's pointer is null");
-        const std::size_t size = nbytes == 0 ? buffer.size : nbytes;
-        return size > 0x7fffffff ? 0x7fffffff : size;
+        return nbytes == 0 ? buffer.size : nbytes;
     }
 
     // Finishes a call that returns 0 or -1 (bind, listen, shutdown, setsockopt).
@@ -1713,24 +1781,24 @@ private:
             r.error = detail::last_error();
             if (detail::interrupted(r.error)) continue;
             if (timeout_ <= 0 || !detail::would_block(r.error)) return r;
-            if (!wait_until(for_writing, limit)) {
-                r.timed_out = true;
-                return r;
-            }
+            const int ready = wait_until(for_writing, limit);
+            if (ready == 0) r.timed_out = true;
+            if (ready < 0) r.error = detail::last_error();
+            if (ready <= 0) return r;
         }
     }
 
-    // Waits for readiness until the deadline (computed on first use). False: time is up.
-    bool wait_until(bool for_writing, double& deadline) const {
+    // Waits for readiness until the deadline (computed on first use).
+    // 1: ready; 0: time is up; -1: poll/select failed (the error is in last_error()).
+    int wait_until(bool for_writing, double& deadline) const {
         if (deadline == 0) deadline = detail::monotonic_seconds() + timeout_;
         for (;;) {
             const double left = deadline - detail::monotonic_seconds();
-            if (left <= 0) return false;
+            if (left <= 0) return 0;
             const double ms = left * 1000.0 + 0.999;  // round up: never wake early
             const int ready = detail::wait_ready(handle_, for_writing, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
-            if (ready > 0) return true;
-            // A real failure of poll/select: let the call itself report the error.
-            if (ready < 0 && !detail::interrupted(detail::last_error())) return true;
+            if (ready > 0) return 1;
+            if (ready < 0 && !detail::interrupted(detail::last_error())) return -1;
             // 0 (time up) or EINTR: loop, re-checking the time left
         }
     }
@@ -1779,16 +1847,19 @@ private:
         // then ask it how the connection ended (SO_ERROR).
         if (err != 0 && (detail::interrupted(err) || (timeout_ > 0 && detail::connect_pending(err)))) {
             double deadline = 0;
-            bool ready = true;
+            int ready = 1;
             if (timeout_ > 0) {
                 ready = wait_until(true, deadline);
             } else {
                 // A blocking socket: wait for ever (again after each signal).
-                while (detail::wait_ready(handle_, true, -1) < 0 && detail::interrupted(detail::last_error())) {
-                }
+                do {
+                    ready = detail::wait_ready(handle_, true, -1);
+                } while (ready < 0 && detail::interrupted(detail::last_error()));
             }
-            if (!ready) {
+            if (ready == 0) {
                 err = timed_out_marker;
+            } else if (ready < 0) {
+                err = detail::last_error();  // poll/select itself failed
             } else {
                 int status = 0;
                 detail::address_length size = sizeof status;
@@ -1861,7 +1932,7 @@ inline socket create_connection(const address& server, std::optional<double> tim
     const detail::failure_context where{"create_connection", server.to_string(), server.port(), timeout ? *timeout : -1};
     const std::vector<address_info> candidates =
         detail::lookup(server.host(), std::to_string(server.port()).c_str(), af_unspec, SOCK_STREAM, where);
-    if (candidates.empty()) detail::throw_error(std::make_error_code(std::errc::address_not_available), where);
+    if (candidates.empty()) detail::throw_error(detail::own_error(std::errc::address_not_available), where);
     for (std::size_t i = 0;; ++i) {
         try {
             return attempt(candidates[i].family, candidates[i].address);
@@ -1872,8 +1943,9 @@ inline socket create_connection(const address& server, std::optional<double> tim
 }
 
 /// create_server(): a TCP socket bound to `local` and listening, ready for
-/// accept(). SO_REUSEADDR is set on POSIX (a restarted server can take its port
-/// back at once); with dualstack_ipv6 one af_inet6 socket also takes IPv4 clients.
+/// accept(). so_reuseaddr is set: on POSIX a restarted server can take its port
+/// back at once, on Windows it means SO_EXCLUSIVEADDRUSE (no other program can
+/// take the port). With dualstack_ipv6 one af_inet6 socket also takes IPv4 clients.
 /// Python: socket.create_server(('127.0.0.1', 9999))
 inline socket create_server(const address& local, address_family family = af_inet, int backlog = default_backlog,
                             bool reuse_port = false, bool dualstack_ipv6 = false) {
@@ -1882,14 +1954,12 @@ inline socket create_server(const address& local, address_family family = af_ine
         detail::raise_invalid(where, "dualstack_ipv6 needs family csnet::af_inet6");
     }
     socket s(family, sock_stream);
-#if !defined(_WIN32)
     s.setsockopt(sol_socket, so_reuseaddr, 1);
-#endif
     if (reuse_port) {
 #if defined(SO_REUSEPORT)
         s.setsockopt(sol_socket, SO_REUSEPORT, 1);
 #else
-        detail::throw_error(std::make_error_code(std::errc::operation_not_supported), where, false, 0,
+        detail::throw_error(detail::own_error(std::errc::operation_not_supported), where, false, 0,
                       "SO_REUSEPORT is not available on this system");
 #endif
     }
@@ -1916,7 +1986,7 @@ inline std::string gethostbyname(const std::string& host) {
     if (numeric.from_numeric(a, af_inet)) return detail::to_address(numeric).host();
     const detail::failure_context where{"gethostbyname", "\"" + host + "\""};
     const std::vector<address_info> answers = detail::lookup(host, nullptr, af_inet, detail::any_kind, where);
-    if (answers.empty()) detail::throw_error(std::make_error_code(std::errc::address_not_available), where);
+    if (answers.empty()) detail::throw_error(detail::own_error(std::errc::address_not_available), where);
     return answers.front().address.host();
 }
 

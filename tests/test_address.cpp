@@ -132,6 +132,18 @@ TEST_CASE("an IPv6 address in brackets is rejected") {
     check_rejected("[::1]", 80, "[::1]");
 }
 
+TEST_CASE("hex and octal IPv4 forms are rejected, not read as numbers by the system") {
+    check_rejected("0x7f.0.0.1", 80, "0x7f.0.0.1");
+    check_rejected("0x7f000001", 80, "0x7f000001");
+    check_rejected("017.0.0.1", 80, "017.0.0.1");
+}
+
+TEST_CASE("an IPv6 zone after % must be one interface name or number") {
+    check_rejected("::1%", 80, "::1%");
+    check_rejected("::1%%", 80, "::1%%");
+    CHECK(csnet::address{"fe80::1%1", 80}.host() == "fe80::1%1");
+}
+
 TEST_CASE("the address error is a csnet error that names the address") {
     try {
         csnet::address a{"256.1.1.1", 80};

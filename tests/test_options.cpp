@@ -90,6 +90,7 @@ TEST_CASE("create_server protects its port as the platform allows") {
     csnet::socket server = csnet::create_server(csnet::address{"127.0.0.1", 0});
 #ifdef _WIN32
     CHECK(native_option(server, SO_REUSEADDR) == 0);
+    CHECK(native_option(server, SO_EXCLUSIVEADDRUSE) != 0);  // API.md: no other process can take the port
 #else
     CHECK(server.getsockopt(csnet::sol_socket, csnet::so_reuseaddr) == 1); // as CPython
 #endif

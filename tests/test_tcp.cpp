@@ -371,6 +371,18 @@ TEST_CASE("recv_into with nbytes larger than the buffer is an invalid argument")
     CHECK(csnet_test::starts_with(c.what, "recv_into("));
 }
 
+TEST_CASE("recv_into with a buffer size that a negative number became is an invalid argument") {
+    auto pair = connected_pair();
+    pair.client.sendall("more than sixteen bytes of data");
+    std::array<char, 16> storage{};
+    const std::size_t used = 20;  // more than the buffer holds: storage.size() - used wraps around
+    auto c = catch_as<csnet::error>(
+        [&] { pair.server.recv_into(csnet::mutable_buffer(storage.data(), storage.size() - used)); });
+    REQUIRE(c.thrown);
+    CHECK(c.code == std::errc::invalid_argument);
+    CHECK(csnet_test::starts_with(c.what, "recv_into("));
+}
+
 TEST_CASE("recv_into reports 0 when the peer closed") {
     auto pair = connected_pair();
     pair.server.settimeout(5.0);
