@@ -4,35 +4,21 @@
 #                             each benchmark once with tiny counts, plus the include-cost
 #                             compile of each trivial program; writes CSV, table, chart;
 #   2. the CMake bench targets (CSNET_BUILD_BENCH=ON, CSNET_WERROR=ON), run in smoke mode;
-#   3. the Meson bench targets (-Dbench=true, werror), where meson is installed.
+#   3. the Meson bench targets (-Dbench=true, werror), where meson is installed;
+#   plus the lessons' benchmarks in smoke mode: bench/many_clients and bench/http.
 # Missing optional parts (asio, python3, clang++, gnuplot, taskset, meson) are skipped
 # with a message; exits non-zero only on a real failure.
 # Build folders go under a temporary folder, removed on success (CSNET_CI_DIR=<dir> puts
 # them in <dir>/bench-ci and keeps them).
-set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set +e  # every part runs; the failures are collected and reported at the end
+ci_init bench
+ci_workdir bench
+OUT="$WORK"
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JOBS="${CSNET_CI_JOBS:-2}"
-if [[ -n "${CSNET_CI_DIR:-}" ]]; then
-    OUT="$CSNET_CI_DIR/bench-ci"
-    mkdir -p "$OUT"
-else
-    TMP_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/csnet-bench.XXXXXX")"
-    OUT="$TMP_ROOT/bench-ci"
-    mkdir -p "$OUT"
-    cleanup() {
-        local status=$?
-        if [[ $status -eq 0 ]]; then rm -rf "$TMP_ROOT"; else echo "bench.sh: build folders kept in $OUT" >&2; fi
-    }
-    trap cleanup EXIT
-fi
-
-# Start from clean folders: a kept CSNET_CI_DIR may hold builds of another clone.
 rm -rf "$OUT/smoke" "$OUT/cmake" "$OUT/cmake-run" "$OUT/meson" "$OUT/meson-setup.log"
 
-section() { printf '\n==================== bench: %s ====================\n' "$*"; }
 failed=()
-have() { command -v "$1" >/dev/null 2>&1; }
 
 if [[ "$(uname -s)" == MINGW* || "$(uname -s)" == CYGWIN* || "$(uname -s)" == MSYS* ]]; then
     echo "bench.sh: the benchmarks are POSIX only; skipped"
@@ -42,6 +28,17 @@ fi
 section "bench/run.sh --smoke"
 BENCH_CXXFLAGS="-Werror" "$ROOT/bench/run.sh" --smoke --build-dir "$OUT/smoke" ||
     failed+=("bench/run.sh --smoke")
+
+section "bench/many_clients/run.sh --smoke (selector, threads, raw poll loop, asio, Python)"
+BENCH_CXXFLAGS="-Werror" "$ROOT/bench/many_clients/run.sh" --smoke --build-dir "$OUT/many" ||
+    failed+=("bench/many_clients/run.sh --smoke")
+
+section "bench/http/run.sh --smoke (http_server and CPython's http.server under ab)"
+if have ab; then
+    "$ROOT/bench/http/run.sh" --smoke --build-dir "$OUT/http" || failed+=("bench/http/run.sh --smoke")
+else
+    echo "ab not found (apt install apache2-utils): skipped"
+fi
 
 section "CMake: CSNET_BUILD_BENCH=ON, CSNET_WERROR=ON, then a smoke run"
 if have cmake; then
@@ -62,7 +59,7 @@ fi
 
 section "Meson: -Dbench=true, werror"
 if have meson && have ninja; then
-    if meson setup "$OUT/meson" "$ROOT" -Dbench=true -Dtests=false -Dexamples=false \
+    if meson setup "$OUT/meson" "$ROOT" -Dbench=true -Dtests=disabled -Dexamples=false \
         --buildtype=release -Dwerror=true >"$OUT/meson-setup.log" 2>&1 ||
         { cat "$OUT/meson-setup.log"; false; }; then
         grep -i "asio" "$OUT/meson-setup.log" || true

@@ -6,27 +6,9 @@
 #   3. Meson subproject (subprojects/csnet -> the source tree)
 #   4. pkg-config --cflags csnet after the install of step 1
 # Build folders go to a temporary directory (CSNET_CI_DIR=<dir> keeps them).
-set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JOBS="${CSNET_CI_JOBS:-2}"
-if [[ -n "${CSNET_CI_DIR:-}" ]]; then
-    WORK="$CSNET_CI_DIR/consumer"
-    rm -rf "$WORK"
-    mkdir -p "$WORK"
-else
-    WORK="$(mktemp -d "${TMPDIR:-/tmp}/csnet-consumer.XXXXXX")"
-    cleanup() {
-        local status=$?
-        if [[ $status -eq 0 ]]; then rm -rf "$WORK"; else echo "consumer.sh: build folders kept in $WORK" >&2; fi
-    }
-    trap cleanup EXIT
-fi
-GENERATOR=()
-if command -v ninja >/dev/null 2>&1; then GENERATOR=(-G Ninja); fi
-
-section() { printf '\n==== consumer: %s ====\n' "$*"; }
-fail() { printf '\n**** consumer.sh FAILED: %s ****\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init consumer
+ci_workdir consumer
 
 # Runs a consumer program and insists on exactly "OK".
 run_consumer() {
@@ -60,19 +42,27 @@ cmake -S "$CONSUMER_SRC/find_package" -B "$WORK/find_package" "${GENERATOR[@]}" 
 cmake --build "$WORK/find_package" -j "$JOBS"
 run_consumer "$WORK/find_package/consumer"
 
-section "1b. find_package(csnet 0.2) must be refused (0.x: minor versions are not compatible)"
+# The version is written once, in the header.
+version_part() { sed -n "s/^#define CSNET_VERSION_$1 \([0-9]*\)$/\1/p" "$ROOT/include/csnet.hpp"; }
+MAJOR=$(version_part MAJOR)
+MINOR=$(version_part MINOR)
+PATCH=$(version_part PATCH)
+VERSION="$MAJOR.$MINOR.$PATCH"
+NEXT_MINOR="$MAJOR.$((MINOR + 1))"
+
+section "1b. find_package(csnet $NEXT_MINOR) must be refused (0.x: minor versions are not compatible)"
 mkdir -p "$WORK/version-check"
-cat > "$WORK/version-check/CMakeLists.txt" <<'CMAKE'
+cat > "$WORK/version-check/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.14)
 project(csnet_version_check LANGUAGES NONE)
-find_package(csnet 0.2 QUIET)
+find_package(csnet $NEXT_MINOR QUIET)
 if(csnet_FOUND)
-  message(FATAL_ERROR "csnet 0.1.x accepted a request for 0.2")
+  message(FATAL_ERROR "csnet $VERSION accepted a request for $NEXT_MINOR")
 endif()
 CMAKE
 cmake -S "$WORK/version-check" -B "$WORK/version-check/build" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null \
-    || fail "version check: csnet 0.1 was accepted for a 0.2 request"
-echo "find_package(csnet 0.2) correctly not found"
+    || fail "version check: csnet $VERSION was accepted for a $NEXT_MINOR request"
+echo "find_package(csnet $NEXT_MINOR) correctly not found"
 
 section "2. add_subdirectory(csnet source)"
 cmake -S "$CONSUMER_SRC/add_subdirectory" -B "$WORK/add_subdirectory" "${GENERATOR[@]}" \
@@ -109,7 +99,7 @@ fi
 section "4. pkg-config --cflags csnet"
 if command -v pkg-config >/dev/null 2>&1; then
     export PKG_CONFIG_PATH="$PREFIX/share/pkgconfig"
-    pkg-config --exact-version=0.1.0 csnet || fail "pkg-config: csnet 0.1.0 not found"
+    pkg-config --exact-version="$VERSION" csnet || fail "pkg-config: csnet $VERSION not found"
     cflags="$(pkg-config --cflags csnet)"
     libs="$(pkg-config --libs csnet)"
     echo "cflags: $cflags   libs: $libs"

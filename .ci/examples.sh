@@ -13,17 +13,14 @@
 # server's "waiting for ..." line. Every program runs under `timeout`; nothing is killed
 # by name.
 #
-# USAGE: .ci/examples.sh            (build folders under $CSNET_CI_BUILD, default: a new temporary folder)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$PWD
-if [ -n "${CSNET_CI_BUILD:-}" ]; then
-  build=$CSNET_CI_BUILD
-else
-  build=$(mktemp -d "${TMPDIR:-/tmp}/csnet-examples.XXXXXX")
-  trap 'rm -rf "$build"' EXIT
-fi
-jobs=${CSNET_CI_JOBS:-2}
+# USAGE: .ci/examples.sh            (build folders under $CSNET_CI_DIR/examples, default: a new temporary folder)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init examples
+ci_workdir examples
+cd "$ROOT"
+root=$ROOT
+build=$WORK
+jobs=$JOBS
 failures=()
 
 step() { printf '\n==== %s\n' "$*"; }
@@ -73,6 +70,18 @@ if command -v x86_64-w64-mingw32-g++-posix >/dev/null && [ -f cmake/mingw-w64-x8
         --expect-client "examples/transcripts/${kind}_client.txt" \
         "$exe/${kind}_06_server_close.exe" "$exe/${kind}_05_client_close.exe"
     done
+    # The many_clients lesson's selector server (WSAPoll) under Wine, with the Linux load client.
+    check "many_clients_selector under Wine, 200 Linux clients" python3 - \
+      "$exe/many_clients_selector.exe" "$build/cmake/examples/many_clients_load" <<'PY'
+import sys
+sys.path.insert(0, "examples")
+import lessontest as lt
+with lt.Server(["wine", sys.argv[1], "127.0.0.1", "0"], ready_timeout=60, echo=False) as srv:
+    r = lt.run([sys.argv[2], "127.0.0.1", srv.port, "--clients", "200", "--messages", "10",
+                "--max-size", "65536"], timeout=100)
+    print(r.stdout.decode().strip(), r.stderr.decode().strip())
+    sys.exit(r.returncode)
+PY
   else
     echo "SKIP: wine not installed: MinGW examples built, not run"
   fi

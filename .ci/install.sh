@@ -10,6 +10,10 @@ packages=(
     g++-mingw-w64-x86-64-posix wine wine64      # the Windows (Winsock) build, run under Wine
     python3                                     # the Python peers of the interop tests
     libasio-dev gnuplot-nox                     # benchmarks: asio's sync API, the ratio chart
+    curl chromium python3-websockets            # the lessons' real clients (HTTP, browser, WebSocket)
+    netcat-openbsd apache2-utils                # nc for the chat and mail dialogues, ab for the HTTP bench
+    tshark                                      # the capture lesson (the report's Wireshark step)
+    shellcheck                                  # CI scripts are checked too
 )
 
 missing=()
@@ -24,5 +28,7 @@ echo "install: apt-get install ${missing[*]}"
 SUDO=()
 [[ $(id -u) -eq 0 ]] || SUDO=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture: answer "no" without a dialogue.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | "${SUDO[@]}" debconf-set-selections
 "${SUDO[@]}" apt-get update -q
 "${SUDO[@]}" apt-get install -y -q "${missing[@]}"

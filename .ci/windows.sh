@@ -5,28 +5,11 @@
 # <windows.h> / <csnet.hpp> include order (tests/consumer/windows_h/).
 # Needs: g++-mingw-w64-x86-64-posix, wine, doctest-dev (for doctest.h), cmake.
 # Build folders go to a temporary directory (CSNET_CI_DIR=<dir> keeps them).
-set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JOBS="${CSNET_CI_JOBS:-2}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init windows
+ci_workdir windows
+OUT="$WORK"
 TRIPLE=x86_64-w64-mingw32
-if [[ -n "${CSNET_CI_DIR:-}" ]]; then
-    OUT="$CSNET_CI_DIR/windows"
-    rm -rf "$OUT"
-    mkdir -p "$OUT"
-else
-    OUT="$(mktemp -d "${TMPDIR:-/tmp}/csnet-windows.XXXXXX")"
-    cleanup() {
-        local status=$?
-        if [[ $status -eq 0 ]]; then rm -rf "$OUT"; else echo "windows.sh: build folders kept in $OUT" >&2; fi
-    }
-    trap cleanup EXIT
-fi
-GENERATOR=()
-if command -v ninja >/dev/null 2>&1; then GENERATOR=(-G Ninja); fi
-
-section() { printf '\n==================== windows: %s ====================\n' "$*"; }
-fail() { printf '\n**** windows.sh FAILED: %s ****\n' "$*" >&2; exit 1; }
 
 CXX_MINGW=""
 for candidate in "$TRIPLE-g++-posix" "$TRIPLE-g++"; do

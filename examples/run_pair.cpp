@@ -9,12 +9,13 @@
 // Every wait is bounded: if a program hangs, run_pair says so and fails.
 //
 // USAGE: run_pair [--host HOST] [--expect-server FILE] [--expect-client FILE]
-//                 [--server-has TEXT]... [--client-has TEXT]... SERVER CLIENT
+//                 [--server-has TEXT]... [--client-has TEXT]... [--client-exit N] SERVER CLIENT
 //   SERVER, CLIENT: a program, or a command line such as "python3 06_server_close.py".
 //   --expect-*: compare the whole transcript with FILE (ports are replaced by N first;
 //               CSNET_TRACE's "[csnet] ..." lines are left out).
 //   --*-has:    the transcript must contain TEXT somewhere.
-// Exit code 0 only when both programs exit with 0 and every check holds.
+//   --client-exit N: the client must exit with N (default 0), e.g. 1 against a server that fails.
+// Exit code 0 only when the server exits with 0, the client as expected, and every check holds.
 #include <csnet.hpp>  // only to wake up a server that did not finish (see poke)
 
 #include <chrono>              // std::chrono::seconds
@@ -179,6 +180,7 @@ bool contains(const std::string& who, const std::vector<std::string>& got,
 int run(int argc, char* argv[]) {
   std::string host = "127.0.0.1", expect_server, expect_client;
   std::vector<std::string> server_has, client_has, programs;
+  int client_exit = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     bool has_value = i + 1 < argc;
@@ -187,11 +189,13 @@ int run(int argc, char* argv[]) {
     else if (arg == "--expect-client" && has_value) expect_client = argv[++i];
     else if (arg == "--server-has" && has_value) server_has.push_back(argv[++i]);
     else if (arg == "--client-has" && has_value) client_has.push_back(argv[++i]);
+    else if (arg == "--client-exit" && has_value) client_exit = std::stoi(argv[++i]);
     else programs.push_back(arg);
   }
   if (programs.size() != 2) {
     std::cerr << "usage: run_pair [--host HOST] [--expect-server FILE] [--expect-client FILE]\n"
-                 "                [--server-has TEXT]... [--client-has TEXT]... SERVER CLIENT\n";
+                 "                [--server-has TEXT]... [--client-has TEXT]... [--client-exit N]\n"
+                 "                SERVER CLIENT\n";
     return 2;
   }
   const std::string server_line = command_of(programs[0]) + " " + host + " 0 --once";
@@ -252,8 +256,11 @@ int run(int argc, char* argv[]) {
   std::cout << "(the server ran with --once, so it stops after one client; without --once it\n"
                " goes back to waiting for the next one, as in the report)\n\n";
 
-  bool ok = client.exit_code == 0 && server.exit_code == 0;
-  if (!ok) std::cout << "run_pair: a program exited with an error\n";
+  bool ok = client.exit_code == client_exit && server.exit_code == 0;
+  if (!ok) {
+    std::cout << "run_pair: a program did not exit as expected (client: " << client_exit
+              << ", server: 0)\n";
+  }
   if (!expect_client.empty()) ok = compare("client", client.lines, expect_client) && ok;
   if (!expect_server.empty()) ok = compare("server", server.lines, expect_server) && ok;
   for (const auto& text : client_has) ok = contains("client", client.lines, text) && ok;

@@ -17,7 +17,8 @@
 //   6. address                        Python's ('127.0.0.1', 9999) tuple
 //   7. class socket                   create, bind, listen, accept, connect,
 //                                     recv, send/sendall, sendto/recvfrom, close
-//   8. free functions                 create_connection, create_server, getaddrinfo, ...
+//   8. class selector                 many clients in one thread: register_, select
+//   9. free functions                 create_connection, create_server, getaddrinfo, ...
 //
 // Each public call says which system call it makes. A csnet call makes the same
 // system calls that a careful C program would, and nothing else: no threads, no
@@ -26,10 +27,16 @@
 #ifndef CSNET_HPP
 #define CSNET_HPP
 
+// csnet's version, written once here: CMake and Meson read it from this file.
+#define CSNET_VERSION_MAJOR 0
+#define CSNET_VERSION_MINOR 2
+#define CSNET_VERSION_PATCH 0
+
 // ============================================================================
 // 1. Includes
 // ============================================================================
 
+#include <atomic>        // std::atomic: the trace switch and the trace lock
 #include <cstddef>       // std::size_t
 #include <cstdint>       // std::uint16_t, std::uint32_t
 #include <cstdio>        // std::fwrite, stderr: where CSNET_TRACE=1 writes
@@ -42,6 +49,7 @@
 #include <string_view>   // std::string_view: what send() takes
 #include <system_error>  // std::system_error, std::error_code, std::errc
 #include <type_traits>   // std::enable_if_t, std::is_same_v
+#include <unordered_map> // std::unordered_map: the selector's descriptor -> key table
 #include <utility>       // std::pair, std::move
 #include <vector>        // std::vector: what getaddrinfo() returns
 
@@ -91,6 +99,7 @@
 #  include <netinet/tcp.h> // TCP_NODELAY
 #  include <poll.h>        // poll: wait until a socket is ready (timeouts)
 #  include <sys/socket.h>  // socket, bind, listen, accept, send, recv, ...
+#  include <sys/stat.h>    // fstat: is descriptor 2 (the trace's stderr) a socket?
 #  include <time.h>        // clock_gettime: a clock that never jumps
 #  include <unistd.h>      // close, gethostname
 #endif
@@ -144,12 +153,27 @@ inline bool message_truncated(int e) { return e == WSAEMSGSIZE; }
 #  ifndef WSA_FLAG_NO_HANDLE_INHERIT
 #    define WSA_FLAG_NO_HANDLE_INHERIT 0x80
 #  endif
+// A UDP socket on Windows reports an ICMP "port unreachable" (the answer to an
+// earlier datagram sent to a port where nobody listens) as WSAECONNRESET from its
+// next recvfrom(), even when it is not connected: a UDP echo server would fail
+// because one client left before its echo arrived. csnet switches that off
+// (SIO_UDP_CONNRESET), so a UDP server behaves as on Linux and macOS, where an
+// unconnected socket never hears of it. The price: a connect()ed UDP socket on
+// Windows does not hear of it either (Linux reports Connection refused there), so
+// a UDP client with no server waits for its timeout. (CPython leaves Windows'
+// default: a Python UDP server on Windows can die of [WinError 10054].)
+inline constexpr DWORD udp_connreset_ioctl = _WSAIOW(IOC_VENDOR, 12);  // SIO_UDP_CONNRESET (<mstcpip.h>)
 inline native_handle_type open_socket(int family, int type, int proto) {
     SOCKET s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
         // Windows before 7 SP1 does not know the flag: clear inheritance afterwards.
         s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED);
         if (s != INVALID_SOCKET) SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+    }
+    if (s != INVALID_SOCKET && type == SOCK_DGRAM) {
+        BOOL report = FALSE;
+        DWORD unused = 0;
+        WSAIoctl(s, udp_connreset_ioctl, &report, sizeof report, nullptr, 0, &unused, nullptr, nullptr);
     }
     return s;
 }
@@ -190,6 +214,58 @@ inline int wait_ready(native_handle_type s, bool for_writing, int milliseconds) 
     return n > 0 ? 1 : n;
 }
 
+// How the trace names the calls above (issue 7: the real calls, as a C program writes them).
+inline std::string nonblocking_call_text(const std::string& handle, bool on) {
+    return "ioctlsocket(" + handle + ", FIONBIO, " + (on ? "1)" : "0)");
+}
+inline std::string wait_call_text(const std::string& handle, bool for_writing, int milliseconds) {
+    return "select(" + handle + (for_writing ? ", write, " : ", read, ") +
+           (milliseconds < 0 ? std::string("NULL") : std::to_string(milliseconds) + " ms") + ")";
+}
+
+// "Would block", whichever call says it: one code on every platform (a
+// non-blocking connect says WSAEWOULDBLOCK here, EINPROGRESS on POSIX).
+inline constexpr int error_would_block = WSAEWOULDBLOCK;
+
+// A blocking send() of a big buffer is all-or-nothing in Winsock: when the peer
+// resets midway it reports nothing sent. sendall() sends in pieces of this size,
+// so that e.bytes_sent() counts what went out.
+inline constexpr std::size_t sendall_piece = 64 * 1024;
+
+inline bool recv_discards(int) { return false; }  // Winsock's recv never skips the copy
+
+// The trace lock (section 5): who holds it, and how a waiting thread sleeps.
+inline long process_id() { return static_cast<long>(GetCurrentProcessId()); }
+inline void pause_briefly(int round) { Sleep(round < 4 ? 0 : 1); }
+
+// CSNET_TRACE=1 writes to standard error; never when that is a socket (a
+// program started with its standard error connected to a network peer).
+inline bool standard_error_is_network() {
+    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+    if (h == nullptr || h == INVALID_HANDLE_VALUE) return true;  // nowhere to write
+    if (GetFileType(h) != FILE_TYPE_PIPE) return false;          // sockets say "pipe"
+    int type = 0;
+    int size = static_cast<int>(sizeof type);
+    return ::getsockopt(reinterpret_cast<SOCKET>(h), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &size) == 0;
+}
+
+// The selector's one system call: WSAPoll, Winsock's poll(). Its flags are
+// POLLRDNORM/POLLWRNORM (WSAPoll refuses POLLPRI). WSAPoll with no socket at all
+// is an error, where poll() just waits: Sleep() does that wait here.
+// Known defect: before Windows 10 version 2004, WSAPoll did not report a
+// non-blocking connect() that failed (the socket never became ready); see the
+// selector section below for what csnet advises.
+using poll_entry = WSAPOLLFD;
+inline constexpr short poll_readable = POLLRDNORM;
+inline constexpr short poll_writable = POLLWRNORM;
+inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds) {
+    if (count == 0) {
+        ::Sleep(milliseconds < 0 ? INFINITE : static_cast<DWORD>(milliseconds));
+        return 0;
+    }
+    return ::WSAPoll(entries, static_cast<ULONG>(count), milliseconds);
+}
+
 inline double monotonic_seconds() {
     LARGE_INTEGER now;
     LARGE_INTEGER frequency;
@@ -210,11 +286,17 @@ inline bool environment_says(const char* name) {
     return value != nullptr && value[0] != '\0' && value[0] != '0';
 }
 
+// gai_strerrorA writes into one static buffer (not thread-safe): ask
+// FormatMessageA for the same text, into a buffer of this call's own.
 inline std::string gai_message(int code) {
-    std::string text = gai_strerrorA(code);
+    char buffer[512] = {};
+    DWORD size = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                                static_cast<DWORD>(code), 0, buffer, sizeof buffer, nullptr);
+    std::string text(buffer, size);
     while (!text.empty() && (text.back() == ' ' || text.back() == '.' || text.back() == '\n' || text.back() == '\r')) {
         text.pop_back();
     }
+    if (text.empty()) text = "getaddrinfo error " + std::to_string(code);
     return text;
 }
 
@@ -410,6 +492,58 @@ inline int wait_ready(native_handle_type s, bool for_writing, int milliseconds) 
     return n > 0 ? 1 : n;
 }
 
+// How the trace names the calls above (issue 7: the real calls, as a C program writes them).
+inline std::string nonblocking_call_text(const std::string& handle, bool on) {
+    return "fcntl(" + handle + (on ? ", F_SETFL, flags | O_NONBLOCK)" : ", F_SETFL, flags & ~O_NONBLOCK)");
+}
+inline std::string wait_call_text(const std::string& handle, bool for_writing, int milliseconds) {
+    return "poll(" + handle + (for_writing ? ", POLLOUT, " : ", POLLIN, ") +
+           (milliseconds < 0 ? std::string("-1") : std::to_string(milliseconds) + " ms") + ")";
+}
+
+// "Would block", whichever call says it: one code on every platform (a
+// non-blocking connect says EINPROGRESS here, WSAEWOULDBLOCK on Windows).
+inline constexpr int error_would_block = EWOULDBLOCK;
+
+// send() may take part of a buffer and say so: sendall() hands it all at once.
+inline constexpr std::size_t sendall_piece = 0x7fffffff;
+
+// Linux's MSG_TRUNC on a TCP socket discards the bytes without copying them.
+#  if defined(MSG_TRUNC)
+inline bool recv_discards(int flags) { return (flags & MSG_TRUNC) != 0; }
+#  else
+inline bool recv_discards(int) { return false; }
+#  endif
+
+// The trace lock (section 5): who holds it, and how a waiting thread sleeps.
+inline long process_id() { return static_cast<long>(::getpid()); }
+inline void pause_briefly(int round) {
+    timespec pause{0, round < 4 ? 1000L : 200000L};  // 1 us, then 0.2 ms
+    ::nanosleep(&pause, nullptr);
+}
+
+// CSNET_TRACE=1 writes to descriptor 2; never when that is a network socket
+// (a daemon started with 2>&- gets descriptor 2 for its first socket, and an
+// inetd-style server has its client there): tracing must not change the wire.
+// A local (AF_UNIX) socket, such as systemd's journal, is fine.
+inline bool standard_error_is_network() {
+    struct stat status {};
+    if (::fstat(2, &status) != 0) return true;  // closed: nowhere to write
+    if (!S_ISSOCK(status.st_mode)) return false;
+    sockaddr_storage name{};
+    socklen_t size = sizeof name;
+    if (::getsockname(2, reinterpret_cast<sockaddr*>(&name), &size) != 0) return true;
+    return name.ss_family == AF_INET || name.ss_family == AF_INET6;
+}
+
+// The selector's one system call: poll() on many sockets at once.
+using poll_entry = pollfd;
+inline constexpr short poll_readable = POLLIN;
+inline constexpr short poll_writable = POLLOUT;
+inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds) {
+    return ::poll(entries, static_cast<nfds_t>(count), milliseconds);
+}
+
 inline double monotonic_seconds() {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
@@ -432,20 +566,6 @@ inline const char* native_error_label() { return "Errno"; }  // Python prints [E
 inline std::error_code own_error(std::errc e) { return std::make_error_code(e); }
 
 #endif  // _WIN32
-
-// Two atomic operations for the trace switch (section 5). GCC and Clang have
-// them built in, which spares every program the cost of parsing <atomic>.
-#if defined(_MSC_VER)
-inline void* load_pointer(void* const* p) {
-    return _InterlockedCompareExchangePointer(const_cast<void* volatile*>(p), nullptr, nullptr);
-}
-inline void store_pointer(void** p, void* value) { _InterlockedExchangePointer(p, value); }
-inline char exchange_flag(char* flag, char value) { return _InterlockedExchange8(flag, value); }
-#else
-inline void* load_pointer(void* const* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-inline void store_pointer(void** p, void* value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
-inline char exchange_flag(char* flag, char value) { return __atomic_exchange_n(flag, value, __ATOMIC_ACQ_REL); }
-#endif
 
 // From here on, nothing depends on the platform.
 
@@ -569,8 +689,9 @@ std::basic_ostream<char, Traits>& operator<<(std::basic_ostream<char, Traits>& o
 //   csnet::gaierror  (a csnet::error)       a host name could not be resolved
 // what() names the call and its arguments, then the error as Python prints it,
 // then, where a student is likely to be stuck, a line of advice:
-//   bind(127.0.0.1:9999): [Errno 98] Address already in use
-//   hint: another program is already using port 9999; stop it or choose another port
+//   connect(127.0.0.1:9999): [Errno 111] Connection refused
+//   hint: nothing is listening on port 9999 at that address: start the server first, ...
+// (in Spanish with CSNET_LANG=es or a Spanish locale: see "The language of hints")
 // ============================================================================
 
 class error : public std::system_error {
@@ -624,6 +745,9 @@ struct failure_context {
     // when they fail: formatting them on every call would cost time for nothing.
     const void* lazy_state = nullptr;
     std::string (*lazy_text)(const void*) = nullptr;
+    // The socket that failed, still open while the message is written: advice()
+    // asks it what it is (TCP or UDP, bound, connected) to choose the right hint.
+    native_handle_type handle = invalid_native_handle;
 
     std::string arguments() const { return lazy_text ? lazy_text(lazy_state) : text; }
 };
@@ -644,82 +768,448 @@ inline std::string python_style(const std::error_code& code, bool own_timeout) {
     return "[" + std::string(label) + " " + std::to_string(code.value()) + "] " + code.message();
 }
 
+// Seconds as Python prints a float: 2, 0.2, 1e-09 (never "0" for a tiny timeout).
 inline std::string seconds_text(double seconds) {
-    std::string text = std::to_string(seconds);  // "0.200000"
-    while (text.size() > 1 && text.back() == '0') text.pop_back();
-    if (!text.empty() && text.back() == '.') text.pop_back();
+    char text[32] = {};
+    std::snprintf(text, sizeof text, "%.9g", seconds);
     return text;
 }
 
-// One line of advice for the errors students meet most. Empty when there is
-// nothing more useful to say than the error itself.
-inline std::string advice(const std::error_code& code, const failure_context& where) {
-    const std::string port = where.port >= 0 ? "port " + std::to_string(where.port) : "that port";
-    const std::string call = where.call;
-    if (code.category() == gai_category()) {
-        return "the name could not be turned into an address: check its spelling, "
-               "or use an IP address such as 127.0.0.1";
+// ---- The language of hints ---------------------------------------------------
+// Hints and csnet's own messages are in Spanish when CSNET_LANG=es, or, without
+// CSNET_LANG, when the locale asks for it (the first of LC_ALL, LC_MESSAGES, LANG
+// that is set starts with "es"). The environment is read once. The system's own
+// error text ("Connection refused") stays as the system gives it.
+enum class language : unsigned char { english, spanish };
+
+inline std::string environment_text(const char* name) {
+#if defined(_MSC_VER)
+#  pragma warning(push)
+#  pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
+#endif
+    const char* value = std::getenv(name);
+#if defined(_MSC_VER)
+#  pragma warning(pop)
+#endif
+    return value ? value : "";
+}
+
+inline language language_from_environment() {
+    for (const char* name : {"CSNET_LANG", "LC_ALL", "LC_MESSAGES", "LANG"}) {
+        const std::string value = environment_text(name);
+        if (!value.empty()) return value.compare(0, 2, "es") == 0 ? language::spanish : language::english;
     }
-    if (code == std::errc::address_in_use) {
-        return "another program (or an earlier run of this one) is already using " + port +
-               "; stop it, choose another port, or set so_reuseaddr before bind";
+    return language::english;
+}
+
+inline language& chosen_language() {
+    static language value = language_from_environment();  // read once, thread-safely
+    return value;
+}
+
+/// For tests only: choose the language of hints (not thread-safe; call it first).
+inline void set_language_for_tests(language l) { chosen_language() = l; }
+
+// ---- The hints -----------------------------------------------------------------
+// Every hint, in English and in Spanish (tu, without accents: a Windows console
+// shows ASCII right in any code page). {} stands for a value: a port ("port 9999"
+// / "el puerto 9999"), a number of seconds, a host.
+enum class hint : int {
+    name_not_found, port_in_use, port_in_use_reuse_set, port_in_use_udp, port_in_use_other,
+    refused, refused_udp, low_port, broadcast, timed_out_after, timed_out, reset,
+    broken_pipe, send_never_connected, no_such_address, closed_socket, not_connected, shutdown_not_connected,
+    not_connected_udp, destination_required, would_block, in_progress, unreachable,
+    family_mismatch, socket_family_unspec, socket_family_unknown, listen_accept_udp,
+    accept_not_listening, listen_connected, already_connected, too_many_files,
+    // csnet's own messages, written elsewhere in English (matched, then translated)
+    host_with_port, bad_port, bad_port_short, bad_ipv4, bad_ipv4_decimal, bad_ipv6, ipv6_brackets,
+    ipv6_zone, ipv6_on_inet, ipv4_on_inet6, no_family_address, bad_timeout, size_too_large,
+    nbytes_too_large, null_buffer, dualstack_family, no_reuseport, nul_in_host, listen_on_connected,
+    connect_started, shutdown_how, selector_registered_twice, selector_not_registered, selector_closed_socket,
+    selector_events, selector_closed_while_registered,
+};
+
+struct hint_text {
+    hint id;
+    const char* english;
+    const char* spanish;
+};
+
+inline constexpr hint_text hint_table[] = {
+    {hint::name_not_found,
+     "the name could not be turned into an address: check its spelling, or use an IP address such as 127.0.0.1",
+     "el nombre no se pudo convertir en una direccion: revisa como esta escrito, o usa una direccion IP como "
+     "127.0.0.1"},
+    {hint::port_in_use,
+     "{} is taken: another program (or another run of this one) is using it, or the connections of an earlier "
+     "run are still closing (TIME_WAIT, a minute or two); stop the other program or choose another port, and "
+     "set so_reuseaddr before bind(), in every run, so that a restarted server takes its port back at once",
+     "{} esta ocupado: otro programa (u otra ejecucion de este) lo usa, o las conexiones de una ejecucion "
+     "anterior aun se estan cerrando (TIME_WAIT, uno o dos minutos); deten el otro programa o elige otro puerto, "
+     "y pon so_reuseaddr antes de bind(), en cada ejecucion, para que un servidor reiniciado recupere su puerto "
+     "al momento"},
+    {hint::port_in_use_reuse_set,
+     "another program (or another run of this one) is using {}; so_reuseaddr is set, so connections still "
+     "closing get in the way only if the run that left them did not set it too (then wait a minute or two): "
+     "stop the other program or choose another port",
+     "otro programa (u otra ejecucion de este) esta usando {}; so_reuseaddr esta puesto, asi que las conexiones "
+     "que aun se cierran solo estorban si la ejecucion que las dejo no lo puso tambien (entonces espera uno o "
+     "dos minutos): deten el otro programa o elige otro puerto"},
+    {hint::port_in_use_udp,
+     "another program (or another run of this one) is using UDP {}: stop it or choose another port "
+     "(so_reuseaddr would not help: on UDP it lets two programs share the port, and each datagram reaches "
+     "only one of them)",
+     "otro programa (u otra ejecucion de este) esta usando {} UDP: detenlo o elige otro puerto (so_reuseaddr no "
+     "ayudaria: en UDP deja que dos programas compartan el puerto, y cada datagrama llega solo a uno de ellos)"},
+    {hint::port_in_use_other,
+     "another program (or another run of this one) is using {}: stop it or choose another port",
+     "otro programa (u otra ejecucion de este) esta usando {}: detenlo o elige otro puerto"},
+    {hint::refused,
+     "nothing is listening on {} at that address: start the server first, and check the host and port; a "
+     "server bound to 127.0.0.1 takes clients from its own machine only (bind it to \"\" or 0.0.0.0 to take "
+     "other machines)",
+     "nada escucha en {} de esa direccion: arranca primero el servidor, y revisa el host y el puerto; un "
+     "servidor enlazado a 127.0.0.1 solo acepta clientes de su propia maquina (enlazalo a \"\" o 0.0.0.0 para "
+     "aceptar otras maquinas)"},
+    {hint::refused_udp,
+     "nothing is listening on UDP {} at that address: that machine answered a datagram with ICMP \"port "
+     "unreachable\", which a connected UDP socket reports here; start the server first, and check the host and "
+     "port",
+     "nada escucha en {} UDP de esa direccion: esa maquina respondio a un datagrama con ICMP \"port "
+     "unreachable\", que un socket UDP conectado informa aqui; arranca primero el servidor, y revisa el host y "
+     "el puerto"},
+    {hint::low_port,
+     "ports below 1024 are reserved for the administrator; choose a port above 1023, such as 9999",
+     "los puertos bajo 1024 estan reservados al administrador; elige un puerto sobre 1023, como 9999"},
+    {hint::broadcast,
+     "sending to a broadcast address needs setsockopt(csnet::sol_socket, csnet::so_broadcast, 1) first",
+     "enviar a una direccion de broadcast necesita antes setsockopt(csnet::sol_socket, csnet::so_broadcast, 1)"},
+    {hint::timed_out_after,
+     "nothing happened within the {} s set with settimeout(); is the other side running, and sending?",
+     "no paso nada en los {} s fijados con settimeout(); esta funcionando el otro lado, y esta enviando?"},
+    {hint::timed_out,
+     "the other side stopped answering: is it running, and is the network up?",
+     "el otro lado dejo de responder: esta funcionando, y funciona la red?"},
+    {hint::reset,
+     "the peer closed the connection abruptly (it stopped, or closed without reading everything)",
+     "el otro extremo cerro la conexion de golpe (se detuvo, o cerro sin leer todo)"},
+    {hint::broken_pipe,
+     "the peer has closed the connection: it will not read anything more",
+     "el otro extremo cerro la conexion: ya no leera nada mas"},
+    {hint::send_never_connected,
+     "this TCP socket never connected: call connect() first (a server talks to a client on the socket that "
+     "accept() returned, not on the listening one)",
+     "este socket TCP nunca se conecto: llama primero a connect() (un servidor habla con un cliente por el "
+     "socket que devolvio accept(), no por el que escucha)"},
+    {hint::no_such_address,
+     "this machine has no such address: bind to 127.0.0.1 (this machine only) or to \"\" (all its addresses)",
+     "esta maquina no tiene esa direccion: enlaza a 127.0.0.1 (solo esta maquina) o a \"\" (todas sus "
+     "direcciones)"},
+    {hint::closed_socket,
+     "this socket is closed (or was moved from): create a new csnet::socket",
+     "este socket esta cerrado (o fue movido): crea un nuevo csnet::socket"},
+    {hint::not_connected,
+     "this TCP socket is not connected: call connect() first (a server talks to a client on the socket that "
+     "accept() returned, not on the listening one)",
+     "este socket TCP no esta conectado: llama primero a connect() (un servidor habla con un cliente por el "
+     "socket que devolvio accept(), no por el que escucha)"},
+    {hint::shutdown_not_connected,
+     "shutdown() is for a connected socket (Windows refuses it on a listening one too); to stop using a "
+     "socket, close() it",
+     "shutdown() es para un socket conectado (Windows tampoco lo acepta en uno que escucha); para dejar de usar "
+     "un socket, cierralo con close()"},
+    {hint::not_connected_udp,
+     "this UDP socket has no peer: send with sendto(data, address), or call connect(address) first",
+     "este socket UDP no tiene destino: envia con sendto(data, address), o llama antes a connect(address)"},
+    {hint::destination_required,
+     "a UDP socket without connect() does not know where to send: use sendto(data, address), or call "
+     "connect(address) once and then send()",
+     "un socket UDP sin connect() no sabe a donde enviar: usa sendto(data, address), o llama una vez a "
+     "connect(address) y despues a send()"},
+    {hint::would_block,
+     "the socket is non-blocking (settimeout(0) or setblocking(false)) and nothing was ready yet",
+     "el socket no bloquea (settimeout(0) o setblocking(false)) y aun no habia nada listo"},
+    {hint::in_progress,
+     "the socket is non-blocking, so connect() only started the connection; wait until it is writable",
+     "el socket no bloquea, asi que connect() solo inicio la conexion; espera a que se pueda escribir en el"},
+    {hint::unreachable,
+     "there is no route to that address: check the IP address and the network",
+     "no hay ruta hacia esa direccion: revisa la direccion IP y la red"},
+    {hint::family_mismatch,
+     "the address and the socket are of different families: IPv6 addresses need csnet::af_inet6, IPv4 ones "
+     "csnet::af_inet",
+     "la direccion y el socket son de familias distintas: las direcciones IPv6 necesitan csnet::af_inet6, las "
+     "IPv4 csnet::af_inet"},
+    {hint::socket_family_unspec,
+     "a socket needs a family: csnet::af_inet (IPv4) or csnet::af_inet6 (IPv6); af_unspec is only for "
+     "getaddrinfo(), to mean \"either\"",
+     "un socket necesita una familia: csnet::af_inet (IPv4) o csnet::af_inet6 (IPv6); af_unspec es solo para "
+     "getaddrinfo(), y significa \"cualquiera\""},
+    {hint::socket_family_unknown,
+     "that is not an address family csnet knows: use csnet::af_inet (IPv4) or csnet::af_inet6 (IPv6)",
+     "esa no es una familia de direcciones que csnet conozca: usa csnet::af_inet (IPv4) o csnet::af_inet6 "
+     "(IPv6)"},
+    {hint::listen_accept_udp,
+     "listen() and accept() are for TCP sockets (csnet::sock_stream); a UDP socket just calls recvfrom() after "
+     "bind()",
+     "listen() y accept() son para sockets TCP (csnet::sock_stream); un socket UDP solo llama a recvfrom() "
+     "despues de bind()"},
+    {hint::accept_not_listening,
+     "accept() needs a listening socket: call listen() first, after bind() (a socket shut down with shutdown() "
+     "accepts no more connections)",
+     "accept() necesita un socket que escuche: llama primero a listen(), despues de bind() (un socket cerrado "
+     "con shutdown() ya no acepta conexiones)"},
+    {hint::listen_connected,
+     "a connected socket cannot listen: a server creates its own socket, then bind(), listen(), accept()",
+     "un socket conectado no puede escuchar: un servidor crea su propio socket, luego bind(), listen(), "
+     "accept()"},
+    {hint::already_connected,
+     "this socket is already connected; a new connection needs a new socket",
+     "este socket ya esta conectado; una conexion nueva necesita un socket nuevo"},
+    {hint::too_many_files,
+     "the program has too many sockets or files open: close the ones you no longer need",
+     "el programa tiene demasiados sockets o archivos abiertos: cierra los que ya no necesites"},
+    {hint::host_with_port,
+     "\"{}\": the host and the port are separate: write {\"{}\", {}}",
+     "\"{}\": el host y el puerto van separados: escribe {\"{}\", {}}"},
+    {hint::bad_port,
+     "a port is a number from 0 to 65535 (0 lets the system choose a free one)",
+     "un puerto es un numero de 0 a 65535 (0 deja que el sistema elija uno libre)"},
+    {hint::bad_port_short, "a port is a number from 0 to 65535", "un puerto es un numero de 0 a 65535"},
+    {hint::bad_ipv4,
+     "\"{}\" is not a valid IPv4 address: write four numbers from 0 to 255 separated by dots, like 127.0.0.1",
+     "\"{}\" no es una direccion IPv4 valida: escribe cuatro numeros de 0 a 255 separados por puntos, como "
+     "127.0.0.1"},
+    {hint::bad_ipv4_decimal,
+     "\"{}\" is not a valid IPv4 address: write four decimal numbers from 0 to 255 separated by dots, like "
+     "127.0.0.1",
+     "\"{}\" no es una direccion IPv4 valida: escribe cuatro numeros decimales de 0 a 255 separados por puntos, "
+     "como 127.0.0.1"},
+    {hint::bad_ipv6,
+     "\"{}\" is not a valid IPv6 address (like ::1 or 2001:db8::7)",
+     "\"{}\" no es una direccion IPv6 valida (como ::1 o 2001:db8::7)"},
+    {hint::ipv6_brackets,
+     "write an IPv6 address without brackets: \"::1\", not \"[::1]\"",
+     "escribe una direccion IPv6 sin corchetes: \"::1\", no \"[::1]\""},
+    {hint::ipv6_zone,
+     "\"{}\": after % comes one interface name or number, as in fe80::1%eth0",
+     "\"{}\": despues de % va un nombre o numero de interfaz, como en fe80::1%eth0"},
+    {hint::ipv6_on_inet,
+     "\"{}\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6",
+     "\"{}\" es una direccion IPv6 pero este socket es AF_INET: crealo con csnet::af_inet6"},
+    {hint::ipv4_on_inet6,
+     "\"{}\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet",
+     "\"{}\" es una direccion IPv4 pero este socket es AF_INET6: crealo con csnet::af_inet"},
+    {hint::no_family_address, "\"{}\" has no {} address", "\"{}\" no tiene direccion {}"},
+    {hint::bad_timeout,
+     "a timeout is a number of seconds, 0 or more; settimeout(std::nullopt) means no timeout",
+     "un timeout es un numero de segundos, 0 o mas; settimeout(std::nullopt) significa sin timeout"},
+    {hint::size_too_large,
+     "the size {} is too large (a negative number converted to std::size_t?)",
+     "{} es demasiado grande (un numero negativo convertido a std::size_t?)"},
+    {hint::nbytes_too_large,
+     "nbytes ({}) is larger than the buffer ({} bytes)",
+     "nbytes ({}) es mayor que el buffer ({} bytes)"},
+    {hint::null_buffer, "the buffer's pointer is null", "el puntero del buffer es nulo"},
+    {hint::dualstack_family, "dualstack_ipv6 needs family csnet::af_inet6",
+     "dualstack_ipv6 necesita la familia csnet::af_inet6"},
+    {hint::no_reuseport, "SO_REUSEPORT is not available on this system",
+     "SO_REUSEPORT no existe en este sistema"},
+    {hint::nul_in_host,
+     "a host name or service never contains a NUL byte ('\\0'): the system would read only the text before it",
+     "un nombre de host o servicio nunca contiene un byte NUL ('\\0'): el sistema solo leeria el texto de antes"},
+    {hint::listen_on_connected,
+     "this socket is connected (by connect() or accept()); a server listens on a new socket that it bound, and "
+     "accept() gives it connected ones",
+     "este socket esta conectado (por connect() o accept()); un servidor escucha en un socket nuevo que enlazo, "
+     "y accept() le da los conectados"},
+    {hint::connect_started,
+     "the socket is non-blocking, so connect() only started the connection; wait until it is writable, then "
+     "getsockopt(csnet::sol_socket, csnet::so_error) says how it ended (0: connected)",
+     "el socket no bloquea, asi que connect() solo inicio la conexion; espera a que se pueda escribir en el, y "
+     "getsockopt(csnet::sol_socket, csnet::so_error) dira como termino (0: conectado)"},
+    {hint::shutdown_how,
+     "how is csnet::shut_rd (stop reading), csnet::shut_wr (stop sending) or csnet::shut_rdwr (both)",
+     "how es csnet::shut_rd (dejar de leer), csnet::shut_wr (dejar de enviar) o csnet::shut_rdwr (ambos)"},
+    {hint::selector_registered_twice, "{} is already registered: use modify() to change its events",
+     "{} ya esta registrado: usa modify() para cambiar sus eventos"},
+    {hint::selector_not_registered, "{} is not registered: call register_() first",
+     "{} no esta registrado: llama primero a register_()"},
+    {hint::selector_closed_socket,
+     "the socket is closed (or was moved from): only an open socket can be watched",
+     "el socket esta cerrado (o fue movido): solo se puede vigilar un socket abierto"},
+    {hint::selector_events,
+     "events must be csnet::event_read, csnet::event_write or both (event_read | event_write), not {}",
+     "events debe ser csnet::event_read, csnet::event_write o ambos (event_read | event_write), no {}"},
+    {hint::selector_closed_while_registered,
+     "{} was closed while it was registered: call unregister() before you close a socket",
+     "{} se cerro mientras estaba registrado: llama a unregister() antes de cerrar un socket"},
+};
+
+// The row of a hint; {} in its text are filled with `values`, in order.
+inline std::string say(hint id, std::initializer_list<std::string> values = {}) {
+    const char* pattern = "";
+    for (const hint_text& row : hint_table) {
+        if (row.id == id) pattern = chosen_language() == language::spanish ? row.spanish : row.english;
     }
-    if (code == std::errc::connection_refused) {
-        return "nothing is listening on " + port +
-               " at that address: start the server first, and check the host and port";
-    }
-    if (code == std::errc::permission_denied && call == "bind" && where.port > 0 && where.port < 1024) {
-        return "ports below 1024 are reserved for the administrator; choose a port above 1023, such as 9999";
-    }
-    if (code == std::errc::permission_denied && call == "sendto") {
-        return "sending to a broadcast address needs setsockopt(csnet::sol_socket, csnet::so_broadcast, 1) first";
-    }
-    if (code == std::errc::timed_out) {
-        if (where.timeout >= 0) {
-            return "nothing happened within the " + seconds_text(where.timeout) +
-                   " s set with settimeout(); is the other side running, and sending?";
+    std::string text;
+    auto value = values.begin();
+    for (const char* c = pattern; *c != '\0'; ++c) {
+        if (c[0] == '{' && c[1] == '}' && value != values.end()) {
+            text += *value++;
+            ++c;
+        } else {
+            text += *c;
         }
-        return "the other side stopped answering: is it running, and is the network up?";
     }
-    if (code == std::errc::connection_reset || code == std::errc::connection_aborted) {
-        return "the peer closed the connection abruptly (it stopped, or closed without reading everything)";
+    return text;
+}
+
+// Does `text` read as `pattern`, with anything in place of each {}? The pieces
+// found there go to `values`.
+inline bool matches(const char* pattern, const std::string& text, std::vector<std::string>& values) {
+    values.clear();
+    const std::string p = pattern;
+    std::size_t at = 0;    // where we are in text
+    std::size_t from = 0;  // where we are in the pattern
+    bool after_gap = false;
+    for (;;) {
+        const std::size_t gap = p.find("{}", from);
+        const std::string piece = p.substr(from, gap == std::string::npos ? std::string::npos : gap - from);
+        std::size_t found = at;
+        if (after_gap) {
+            found = gap == std::string::npos ? (text.size() >= piece.size() ? text.size() - piece.size() : std::string::npos)
+                                             : text.find(piece, at);
+            if (found == std::string::npos || found < at) return false;
+            values.push_back(text.substr(at, found - at));
+        }
+        if (text.compare(found, piece.size(), piece) != 0) return false;
+        at = found + piece.size();
+        if (gap == std::string::npos) return at == text.size();
+        from = gap + 2;
+        after_gap = true;
     }
-    if (code == std::errc::broken_pipe) {
-        return "the peer has closed the connection: it will not read anything more";
+}
+
+// csnet's own messages are written in English where they are found; this gives
+// them in the chosen language (unchanged when no row of the table reads as them).
+inline std::string translated(const std::string& english) {
+    if (chosen_language() == language::english) return english;
+    std::vector<std::string> values;
+    for (const hint_text& row : hint_table) {
+        if (!matches(row.english, english, values)) continue;
+        std::string text;
+        std::size_t next = 0;
+        for (const char* c = row.spanish; *c != '\0'; ++c) {
+            if (c[0] == '{' && c[1] == '}' && next < values.size()) {
+                text += values[next++];
+                ++c;
+            } else {
+                text += *c;
+            }
+        }
+        return text;
     }
-    if (code == std::errc::address_not_available) {
-        return "this machine has no such address: bind to 127.0.0.1 (this machine only) or to \"\" (all its addresses)";
+    return english;
+}
+
+// What the failed socket is, asked of the system only while an error is worded.
+inline int socket_kind_of(native_handle_type s) {
+    int kind = 0;
+    address_length size = sizeof kind;
+    if (s == invalid_native_handle ||
+        ::getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&kind), &size) != 0) {
+        return 0;
     }
-    if (code == std::errc::bad_file_descriptor) {
-        return "this socket is closed (or was moved from): create a new csnet::socket";
+    return kind;
+}
+
+// The local (or, with peer, the remote) port of a socket; -1 when it has none.
+inline int port_of(native_handle_type s, bool peer) {
+    sockaddr_storage storage{};
+    address_length size = sizeof storage;
+    sockaddr* raw = reinterpret_cast<sockaddr*>(&storage);
+    if (s == invalid_native_handle || (peer ? ::getpeername(s, raw, &size) : ::getsockname(s, raw, &size)) != 0) {
+        return -1;
     }
-    if (code == std::errc::not_connected) {
-        return "call connect() first; a UDP socket can instead send with sendto(data, address)";
+    if (storage.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+    if (storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+    return -1;
+}
+
+inline bool reuse_address_set(native_handle_type s) {
+#if defined(_WIN32)
+    (void)s;
+    return false;  // Windows: so_reuseaddr means SO_EXCLUSIVEADDRUSE; TIME_WAIT never blocks bind
+#else
+    int value = 0;
+    address_length size = sizeof value;
+    return s != invalid_native_handle && ::getsockopt(s, SOL_SOCKET, SO_REUSEADDR, &value, &size) == 0 && value != 0;
+#endif  // _WIN32
+}
+
+// One line of advice for the errors students meet most. Empty when there is
+// nothing more useful to say than the error itself. The texts are in hint_table.
+inline std::string advice(const std::error_code& code, const failure_context& where) {
+    const bool spanish = chosen_language() == language::spanish;
+    const int kind = socket_kind_of(where.handle);
+    const bool udp = kind == SOCK_DGRAM;
+    int port_number = where.port;
+    if (port_number < 0 && code == std::errc::connection_refused) port_number = port_of(where.handle, true);
+    const std::string port = port_number >= 0 ? (spanish ? "el puerto " : "port ") + std::to_string(port_number)
+                                              : (spanish ? "ese puerto" : "that port");
+    const std::string call = where.call;
+    if (code.category() == gai_category()) return say(hint::name_not_found);
+    if (code == std::errc::address_in_use) {
+        if (udp) return say(hint::port_in_use_udp, {port});
+#if defined(_WIN32)
+        return say(hint::port_in_use_other, {port});
+#else
+        return say(reuse_address_set(where.handle) ? hint::port_in_use_reuse_set : hint::port_in_use, {port});
+#endif  // _WIN32
     }
-    if (code == std::errc::operation_would_block) {
-        return "the socket is non-blocking (settimeout(0) or setblocking(false)) and nothing was ready yet";
+    if (code == std::errc::connection_refused) return say(udp ? hint::refused_udp : hint::refused, {port});
+    if (code == std::errc::permission_denied && call == "bind" && where.port > 0 && where.port < 1024) {
+        return say(hint::low_port);
     }
-    if (code == std::errc::operation_in_progress) {
-        return "the socket is non-blocking, so connect() only started the connection; wait until it is writable";
+    if (code == std::errc::permission_denied && call == "sendto") return say(hint::broadcast);
+    if (code == std::errc::timed_out) {
+        if (where.timeout >= 0) return say(hint::timed_out_after, {seconds_text(where.timeout)});
+        return say(hint::timed_out);
     }
-    if (code == std::errc::network_unreachable || code == std::errc::host_unreachable) {
-        return "there is no route to that address: check the IP address and the network";
+    const bool peer_gone = code == std::errc::broken_pipe || code == std::errc::connection_reset ||
+                           code == std::errc::connection_aborted;
+    // Linux says "broken pipe" (Wine "reset") for a TCP socket that never connected: it has no local port.
+    if (peer_gone && kind == SOCK_STREAM && port_of(where.handle, false) <= 0) return say(hint::send_never_connected);
+    if (code == std::errc::connection_reset || code == std::errc::connection_aborted) return say(hint::reset);
+    if (code == std::errc::broken_pipe) return say(hint::broken_pipe);
+    if (code == std::errc::address_not_available) return say(hint::no_such_address);
+    if (code == std::errc::bad_file_descriptor) return say(hint::closed_socket);
+    if (code == std::errc::not_connected && call == "shutdown") return say(hint::shutdown_not_connected);
+    if (code == std::errc::not_connected) return say(udp ? hint::not_connected_udp : hint::not_connected);
+    if (code == std::errc::destination_address_required) return say(hint::destination_required);
+    // Windows: send() on a UDP socket that has no address yet (no connect, no bind) is "invalid argument".
+    if (code == std::errc::invalid_argument && udp && (call == "send" || call == "sendall")) {
+        return say(hint::destination_required);
     }
-    if (code == std::errc::address_family_not_supported) {
-        return "the address and the socket are of different families: IPv6 addresses need csnet::af_inet6, "
-               "IPv4 ones csnet::af_inet";
+    if (code == std::errc::operation_would_block) return say(hint::would_block);
+    if (code == std::errc::operation_in_progress) return say(hint::in_progress);
+    if (code == std::errc::network_unreachable || code == std::errc::host_unreachable) return say(hint::unreachable);
+    if (call == "socket") {
+        const std::string created = where.arguments();  // "AF_UNSPEC, SOCK_STREAM"; "AF_?, ..." for 12345
+        if (created.compare(0, 10, "AF_UNSPEC,") == 0) return say(hint::socket_family_unspec);
+        if (created.compare(0, 4, "AF_?") == 0) return say(hint::socket_family_unknown);
     }
+    if (code == std::errc::address_family_not_supported) return say(hint::family_mismatch);
     if ((code == std::errc::operation_not_supported || code == std::errc::invalid_argument) &&
         (call == "listen" || call == "accept")) {
-        return "listen() and accept() are for TCP sockets (csnet::sock_stream), after bind(); "
-               "a UDP socket just calls recvfrom()";
+        if (udp) return say(hint::listen_accept_udp);
+        if (call == "accept") return say(hint::accept_not_listening);
+        if (kind == SOCK_STREAM && port_of(where.handle, true) >= 0) return say(hint::listen_connected);
+        return "";
     }
-    if (code == std::errc::already_connected) {
-        return "this socket is already connected; a new connection needs a new socket";
-    }
-    if (code == std::errc::too_many_files_open) {
-        return "the program has too many sockets or files open: close the ones you no longer need";
-    }
+    if (code == std::errc::already_connected) return say(hint::already_connected);
+    if (code == std::errc::too_many_files_open) return say(hint::too_many_files);
     return "";
 }
 
@@ -727,8 +1217,10 @@ inline std::string advice(const std::error_code& code, const failure_context& wh
                                bool own_timeout = false, std::size_t bytes_sent = 0,
                                const std::string& explanation = "") {
     std::string message = std::string(where.call) + "(" + where.arguments() + "): " + python_style(code, own_timeout);
-    std::string hint = explanation.empty() ? advice(code, where) : explanation;
-    if (!hint.empty()) message += "\nhint: " + hint;
+    std::string hint_line = explanation.empty() ? advice(code, where) : translated(explanation);
+    if (!hint_line.empty()) {
+        message += (chosen_language() == language::spanish ? "\npista: " : "\nhint: ") + hint_line;
+    }
     if (code.category() == gai_category()) throw gaierror(code, message, bytes_sent);
     if (code == std::errc::timed_out) throw timeout(code, message, bytes_sent);
     throw error(code, message, bytes_sent);
@@ -756,32 +1248,51 @@ namespace detail {
 using trace_writer = void (*)(void* out, const char* text, std::size_t size);
 
 // Where trace lines go. `out` is read by every call (atomically, as other
-// threads may be tracing); both fields change only under the `busy` lock, which
-// also keeps lines from several threads from mixing.
+// threads may be tracing); both fields change only under the trace lock, which
+// also keeps lines from several threads from mixing. The lock is a word that
+// holds the id of the process whose thread holds it (0: free), so that
+//  - a waiting thread sleeps a little between tries instead of spinning;
+//  - a child forked while another thread held it (that thread does not exist in
+//    the child, and would never let go) sees another process's id, and takes it;
+//  - a trace from inside the trace (a stream that itself uses csnet) is dropped,
+//    not deadlocked: each thread knows whether it is inside.
 struct trace_state {
-    void* out = nullptr;            // nullptr: tracing is off
+    std::atomic<void*> out{nullptr};  // nullptr: tracing is off
     trace_writer write = nullptr;
-    char busy = 0;
+    std::atomic<long> holder{0};
 
     trace_state() {
         if (environment_says("CSNET_TRACE")) {
             write = [](void* stream, const char* text, std::size_t size) {
+                if (standard_error_is_network()) return;  // never into a socket: see the platform layer
                 (void)std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));  // one call: one whole line
                 (void)std::fflush(static_cast<std::FILE*>(stream));
             };
-            out = stderr;
+            out.store(stderr);
         }
+    }
+    static bool& inside() {  // this thread is writing a trace line
+        static thread_local bool writing = false;
+        return writing;
     }
     void lock() {
-        while (exchange_flag(&busy, 1) != 0) {
+        const long me = process_id();
+        for (int round = 0;; ++round) {
+            long seen = 0;
+            if (holder.compare_exchange_weak(seen, me, std::memory_order_acquire)) return;
+            if (seen != 0 && seen != me && holder.compare_exchange_strong(seen, me, std::memory_order_acquire)) {
+                return;  // held in the process we were forked from
+            }
+            pause_briefly(round);
         }
     }
-    void unlock() { exchange_flag(&busy, 0); }
+    void unlock() { holder.store(0, std::memory_order_release); }
     void set(void* stream, trace_writer writer) {
-        lock();
+        const bool nested = inside();  // set_trace() called by the trace stream itself: the lock is ours
+        if (!nested) lock();
         write = writer;
-        store_pointer(&out, stream);
-        unlock();
+        out.store(stream, std::memory_order_release);
+        if (!nested) unlock();
     }
 };
 
@@ -790,19 +1301,23 @@ inline trace_state& tracer() {
     return state;
 }
 
-inline bool tracing() { return load_pointer(&tracer().out) != nullptr; }
+inline bool tracing() { return tracer().out.load(std::memory_order_acquire) != nullptr; }
 
 // Never throws: a stream that fails must not make a socket call fail.
 inline void trace(const std::string& line) noexcept {
     trace_state& t = tracer();
+    if (trace_state::inside()) return;  // from inside the trace stream: dropped
     try {
         const std::string text = "[csnet] " + line + "\n";
+        trace_state::inside() = true;
         t.lock();
         try {
-            if (t.out != nullptr) t.write(t.out, text.data(), text.size());
+            void* stream = t.out.load(std::memory_order_relaxed);
+            if (stream != nullptr) t.write(stream, text.data(), text.size());
         } catch (...) {
         }
         t.unlock();
+        trace_state::inside() = false;
     } catch (...) {
     }
 }
@@ -839,10 +1354,20 @@ inline std::string preview(const char* data, std::size_t size) {
 
 inline std::string error_text(int code) { return "error: " + python_style(native_error(code), false); }
 
+// A NUL byte inside a host (or service) would cut it short where the system reads
+// it: "127.0.0.1\0.evil.example" would connect to 127.0.0.1. Refused, as CPython does;
+// the message shows the whole text, escaped. `rest` is the call's other arguments.
+inline void refuse_nul(const char* call, const std::string& host, const std::string& rest) {
+    if (host.find('\0') == std::string::npos && rest.find('\0') == std::string::npos) return;
+    raise_invalid({call, preview(host.data(), host.size()) + ", " + preview(rest.data(), rest.size())},
+                  "a host name or service never contains a NUL byte ('\\0'): the system would read only "
+                  "the text before it");
+}
+
 }  // namespace detail
 
 /// Print every system call on `out` (e.g. &std::cerr); nullptr stops.
-/// Call it before starting threads that use sockets.
+/// Any thread may call it; once it returns, no line goes to the previous stream.
 template <class Stream>
 void set_trace(Stream* out) {
     detail::tracer().set(out, [](void* stream, const char* text, std::size_t size) {
@@ -876,6 +1401,7 @@ public:
     address() = default;
 
     address(std::string host, int port) : host_(std::move(host)), port_(port) {
+        detail::refuse_nul("address", host_, std::to_string(port));
         const std::string call_args = "\"" + host_ + "\", " + std::to_string(port);
         if (port < 0 || port > 65535) {
             detail::raise_invalid({"address", call_args},
@@ -956,6 +1482,13 @@ private:
             return "write an IPv6 address without brackets: \"::1\", not \"[::1]\"";
         }
         if (host_.find(':') != std::string::npos) {
+            // "localhost:9999": one colon, then a port number. (An IPv6 address has two colons or more.)
+            const std::size_t colon = host_.find(':');
+            if (host_.find(':', colon + 1) == std::string::npos && colon + 1 < host_.size() &&
+                host_.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+                return "\"" + host_ + "\": the host and the port are separate: write {\"" + host_.substr(0, colon) +
+                       "\", " + host_.substr(colon + 1) + "}";
+            }
             detail::start_networking();  // Winsock's inet_pton wants WSAStartup first
             const std::size_t percent = host_.find('%');  // fe80::1%eth0: the zone (interface) after %
             if (percent != std::string::npos &&
@@ -1228,12 +1761,14 @@ inline socket_address resolve(const address& a, address_family family, socket_ki
 /// Python: socket.getaddrinfo('localhost', 80)
 inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
                                              address_family family = af_unspec) {
+    detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
     const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
     return detail::lookup(host, service.c_str(), family, detail::any_kind, where);
 }
 /// getaddrinfo() for one kind only: Python: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
                                              address_family family, socket_kind type) {
+    detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
     const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
     return detail::lookup(host, service.c_str(), family, static_cast<int>(type), where);
 }
@@ -1252,6 +1787,14 @@ inline std::vector<address_info> getaddrinfo(const std::string& host, int port, 
     }
     return getaddrinfo(host, std::to_string(port), family, type);
 }
+
+namespace detail {
+// An address as an error message shows it: 127.0.0.1:9999, [::1]:9999, and the
+// empty host (every address of this machine) as Python writes it: '':9999.
+inline std::string shown(const address& a) {
+    return a.host().empty() ? "'':" + std::to_string(a.port()) : a.to_string();
+}
+}  // namespace detail
 
 // ============================================================================
 // 7. class socket
@@ -1332,7 +1875,7 @@ public:
     /// only, "" every network. Port 0 lets the system choose a free port;
     /// getsockname() tells which. Clients rarely bind: connect() picks a port.
     void bind(const address& local) {
-        const detail::failure_context where{"bind", local.to_string(), local.port()};
+        const detail::failure_context where{"bind", detail::shown(local), local.port()};
         check_open(where);
         const detail::socket_address raw = detail::resolve(local, family_, type_, where);
         const int result = ::bind(handle_, raw.get(), raw.size);
@@ -1348,6 +1891,10 @@ public:
     void listen(int backlog = default_backlog) {
         const detail::failure_context where{"listen", std::to_string(backlog)};
         check_open(where);
+        if (connected_ && type_ == sock_stream) {  // stopped here: the system would say only "Invalid argument"
+            detail::raise_invalid(where, "this socket is connected (by connect() or accept()); a server listens on "
+                                         "a new socket that it bound, and accept() gives it connected ones");
+        }
         const int result = ::listen(handle_, backlog < 0 ? 0 : backlog);
         finish_simple(result, where, "listen(" + detail::handle_text(handle_) + ", " + std::to_string(backlog) + ")");
     }
@@ -1363,7 +1910,7 @@ public:
         check_open(where);
         detail::socket_address peer;
         native_handle_type accepted = invalid_native_handle;
-        const call_result r = io(false, [&] {
+        const call_result r = io(false, "accept", no_size, [&] {
             peer.size = sizeof(peer.storage);
             accepted = detail::accept_socket(handle_, peer.get(), &peer.size);
             return accepted == invalid_native_handle ? -1 : 0;
@@ -1375,9 +1922,11 @@ public:
                           (r.ok() ? detail::handle_text(accepted) + ", " + client.to_string() : r.text()));
         }
         if (!r.ok()) fail(r, where);
+        connection.connected_ = true;
         // A new connection starts blocking, without timeout, whatever the listener's.
-        if (timeout_ >= 0 && detail::accept_inherits_nonblocking() && detail::set_nonblocking(accepted, false) != 0) {
-            detail::throw_error(detail::native_error(detail::last_error()), where);  // `connection` closes it
+        if (timeout_ >= 0 && detail::accept_inherits_nonblocking()) {
+            connection.finish_simple(detail::set_nonblocking(accepted, false), where,  // `connection` closes it on error
+                                     detail::nonblocking_call_text(detail::handle_text(accepted), false));
         }
         return {std::move(connection), std::move(client)};
     }
@@ -1389,13 +1938,19 @@ public:
     /// port, the server's system answers at once with a reset: connection refused.
     /// For UDP nothing is sent: the socket just remembers where send() goes.
     void connect(const address& server) {
-        const auto arguments = [&] { return server.to_string(); };
+        const auto arguments = [&] { return detail::shown(server); };
         detail::failure_context where = detail::lazy_context("connect", arguments);
         where.port = server.port();
         where.timeout = timeout_;
         check_open(where);
         const int err = connect_to(server, where);
         if (err == timed_out_marker) detail::throw_error(std::make_error_code(std::errc::timed_out), where, true);
+        if (err == detail::error_would_block && timeout_ == 0) {
+            detail::throw_error(detail::native_error(err), where, false, 0,
+                                "the socket is non-blocking, so connect() only started the connection; "
+                                "wait until it is writable, then getsockopt(csnet::sol_socket, csnet::so_error) "
+                                "says how it ended (0: connected)");
+        }
         if (err != 0) detail::throw_error(detail::native_error(err), where);
     }
 
@@ -1404,7 +1959,7 @@ public:
     /// When the socket's own timeout expires it returns ETIMEDOUT (WSAETIMEDOUT on
     /// Windows), which says what happened; CPython returns EWOULDBLOCK there.
     int connect_ex(const address& server) {
-        const auto arguments = [&] { return server.to_string(); };
+        const auto arguments = [&] { return detail::shown(server); };
         detail::failure_context where = detail::lazy_context("connect_ex", arguments);
         where.port = server.port();
         check_open(where);
@@ -1424,14 +1979,14 @@ public:
         const detail::failure_context where = detail::lazy_context("recv", arguments);
         check_open(where);
         check_size(bufsize, where);
-        std::string data(bufsize, '\0');
-        if (bufsize == 0) return data;
-        data.resize(receive(data.data(), bufsize, flags, nullptr, where));
-        return data;
+        if (bufsize == 0) return std::string();
+        return receive_string(bufsize, flags, nullptr, where);
     }
 
     /// recv_into(): like recv(), but into memory you own: no allocation at all.
     /// nbytes 0 means the whole buffer. Returns how many bytes arrived (0: closed).
+    /// With Linux's MSG_TRUNC on UDP it returns the datagram's real length, as the
+    /// system and Python do, which may be more than the buffer: only the buffer is written.
     std::size_t recv_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
         const auto arguments = [&] { return std::to_string(nbytes); };
         const detail::failure_context where = detail::lazy_context("recv_into", arguments);
@@ -1448,7 +2003,7 @@ public:
         const detail::failure_context where = detail::lazy_context("send", arguments);
         check_open(where);
         double deadline = 0;
-        const call_result r = io(true, [&] {
+        const call_result r = io(true, "send", data.size(), [&] {
             return static_cast<long long>(
                 ::send(handle_, data.data(), detail::clamp_length(data.size()), flags | detail::no_sigpipe_flag));
         }, &deadline);
@@ -1471,8 +2026,9 @@ public:
         double deadline = 0;  // one deadline for the whole call
         do {
             const char* rest = data.data() + sent;
-            const std::size_t left = data.size() - sent;
-            const call_result r = io(true, [&] {
+            const std::size_t all_left = data.size() - sent;
+            const std::size_t left = all_left < detail::sendall_piece ? all_left : detail::sendall_piece;
+            const call_result r = io(true, "send", left, [&] {
                 return static_cast<long long>(
                     ::send(handle_, rest, detail::clamp_length(left), flags | detail::no_sigpipe_flag));
             }, &deadline);
@@ -1492,13 +2048,13 @@ public:
     /// sendto(): send one datagram to `destination` (UDP: no connection needed).
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
-        const auto arguments = [&] { return detail::preview(data.data(), data.size()) + ", " + destination.to_string(); };
+        const auto arguments = [&] { return detail::preview(data.data(), data.size()) + ", " + detail::shown(destination); };
         detail::failure_context where = detail::lazy_context("sendto", arguments);
         where.port = destination.port();
         check_open(where);
         const detail::socket_address raw = detail::resolve(destination, family_, type_, where);
         double deadline = 0;
-        const call_result r = io(true, [&] {
+        const call_result r = io(true, "sendto", data.size(), [&] {
             return static_cast<long long>(::sendto(handle_, data.data(), detail::clamp_length(data.size()),
                                                    flags | detail::no_sigpipe_flag, raw.get(), raw.size));
         }, &deadline);
@@ -1519,9 +2075,8 @@ public:
         const detail::failure_context where = detail::lazy_context("recvfrom", arguments);
         check_open(where);
         check_size(bufsize, where);
-        std::string data(bufsize, '\0');
         detail::socket_address sender;
-        data.resize(receive(data.data(), bufsize, flags, &sender, where));
+        std::string data = receive_string(bufsize, flags, &sender, where);
         return {std::move(data), detail::to_address(sender)};
     }
 
@@ -1542,6 +2097,10 @@ public:
     void shutdown(int how) {
         const detail::failure_context where{"shutdown", std::to_string(how)};
         check_open(where);
+        if (how != shut_rd && how != shut_wr && how != shut_rdwr) {
+            detail::raise_invalid(where, "how is csnet::shut_rd (stop reading), csnet::shut_wr (stop sending) "
+                                         "or csnet::shut_rdwr (both)");
+        }
         const int result = ::shutdown(handle_, how);
         finish_simple(result, where, "shutdown(" + detail::handle_text(handle_) + ", " + std::to_string(how) + ")");
     }
@@ -1698,6 +2257,7 @@ private:
         proto_ = other.proto_;
         timeout_ = other.timeout_;
         reuse_address_ = other.reuse_address_;
+        connected_ = other.connected_;
         other.handle_ = invalid_native_handle;
     }
 
@@ -1755,12 +2315,17 @@ private:
     void finish_simple(int result, const detail::failure_context& where, const std::string& trace_call) const {
         const int err = result != 0 ? detail::last_error() : 0;
         if (detail::tracing()) detail::trace(trace_call + " -> " + (err ? detail::error_text(err) : "ok"));
-        if (err) detail::throw_error(detail::native_error(err), where);
+        if (err) {
+            detail::failure_context context = where;
+            context.handle = handle_;  // so that the hint can ask what this socket is
+            detail::throw_error(detail::native_error(err), context);
+        }
     }
 
     [[noreturn]] void fail(const call_result& r, const detail::failure_context& where, std::size_t sent = 0) const {
         detail::failure_context context = where;
         context.timeout = timeout_;
+        context.handle = handle_;  // so that the hint can ask what this socket is
         if (r.timed_out) detail::throw_error(std::make_error_code(std::errc::timed_out), context, true, sent);
         detail::throw_error(detail::native_error(r.error), context, false, sent);
     }
@@ -1770,8 +2335,11 @@ private:
     //  - with a timeout, the socket is non-blocking: when the call would block,
     //    wait with poll()/select() until it is ready or the deadline passes.
     // `deadline` (0: not yet known) is shared by the calls of one sendall().
+    // `call` and `size` name the call in the trace ("recv(fd 4, 19)"; no_size: no size shown).
+    static constexpr std::size_t no_size = ~std::size_t(0);
     template <class SystemCall>
-    call_result io(bool for_writing, SystemCall&& system_call, double* deadline = nullptr) {
+    call_result io(bool for_writing, const char* call, std::size_t size, SystemCall&& system_call,
+                   double* deadline = nullptr) {
         double local_deadline = 0;
         double& limit = deadline ? *deadline : local_deadline;
         call_result r;
@@ -1781,32 +2349,78 @@ private:
             r.error = detail::last_error();
             if (detail::interrupted(r.error)) continue;
             if (timeout_ <= 0 || !detail::would_block(r.error)) return r;
+            if (detail::tracing()) trace_attempt(call, size, r.error);  // the attempt that would block
             const int ready = wait_until(for_writing, limit);
             if (ready == 0) r.timed_out = true;
-            if (ready < 0) r.error = detail::last_error();
+            if (ready < 0) r.error = -ready;
             if (ready <= 0) return r;
         }
     }
 
+    // Out of io(), which stays small enough to be inlined into every call.
+    void trace_attempt(const char* call, std::size_t size, int error) const {
+        detail::trace(std::string(call) + "(" + detail::handle_text(handle_) +
+                      (size == no_size ? std::string() : ", " + std::to_string(size)) + ") -> " +
+                      detail::error_text(error));
+    }
+
     // Waits for readiness until the deadline (computed on first use).
-    // 1: ready; 0: time is up; -1: poll/select failed (the error is in last_error()).
+    // 1: ready; 0: time is up; < 0: poll/select failed with the error number -result.
     int wait_until(bool for_writing, double& deadline) const {
         if (deadline == 0) deadline = detail::monotonic_seconds() + timeout_;
         for (;;) {
             const double left = deadline - detail::monotonic_seconds();
             if (left <= 0) return 0;
             const double ms = left * 1000.0 + 0.999;  // round up: never wake early
-            const int ready = detail::wait_ready(handle_, for_writing, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
+            const int ready = wait_once(for_writing, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
             if (ready > 0) return 1;
-            if (ready < 0 && !detail::interrupted(detail::last_error())) return -1;
+            if (ready < 0 && !detail::interrupted(-ready)) return ready;
             // 0 (time up) or EINTR: loop, re-checking the time left
         }
+    }
+
+    // One poll()/select(), traced. 1: ready; 0: time is up; < 0: -(the error number).
+    int wait_once(bool for_writing, int milliseconds) const {
+        int ready = detail::wait_ready(handle_, for_writing, milliseconds);
+        if (ready < 0) ready = -detail::last_error();
+        if (detail::tracing()) {
+            detail::trace(detail::wait_call_text(detail::handle_text(handle_), for_writing, milliseconds) + " -> " +
+                          (ready > 0 ? std::string("ready") : ready == 0 ? "timed out" : detail::error_text(-ready)));
+        }
+        return ready;
+    }
+
+    // recv() and recvfrom(): a string that holds what arrived, not `bufsize` bytes
+    // of capacity. Up to 4 KiB through a buffer on the stack, larger ones through
+    // one on the heap (not zero-filled: only what arrives is copied into the string).
+    // A read without MSG_WAITALL returns at most what is there, so a huge bufsize is
+    // read through at most 1 MiB (a datagram is smaller than 64 KiB): recv(1 GB)
+    // allocates no GB.
+    std::string receive_string(std::size_t bufsize, int flags, detail::socket_address* sender,
+                               const detail::failure_context& where) {
+        constexpr std::size_t on_stack = 4096;
+        constexpr std::size_t most_per_read = 1024 * 1024;
+        struct heap_buffer {
+            char* data = nullptr;
+            ~heap_buffer() { delete[] data; }
+        } heap;
+        char local[on_stack];
+        char* into = local;
+        std::size_t size = bufsize;
+        if (bufsize > on_stack) {
+            if ((flags & msg_waitall) == 0 && size > most_per_read) size = most_per_read;
+            heap.data = new char[size];
+            into = heap.data;
+        }
+        if (detail::recv_discards(flags)) std::memset(into, 0, size);  // never old memory
+        const std::size_t n = receive(into, size, flags, sender, where);
+        return std::string(into, n < size ? n : size);
     }
 
     // recv, recv_into, recvfrom and recvfrom_into all come here.
     std::size_t receive(char* into, std::size_t size, int flags, detail::socket_address* sender,
                         const detail::failure_context& where) {
-        const call_result r = io(false, [&] {
+        const call_result r = io(false, sender ? "recvfrom" : "recv", size, [&] {
             long long n;
             if (sender) {
                 sender->size = sizeof(sender->storage);
@@ -1831,7 +2445,8 @@ private:
         std::string line = std::string(call) + "(" + detail::handle_text(handle_) + ", " + std::to_string(size) + ") -> ";
         if (r.ok()) {
             line += std::to_string(r.value) + " bytes";
-            if (r.value > 0) line += " " + detail::preview(data, static_cast<std::size_t>(r.value));
+            const std::size_t shown = static_cast<std::size_t>(r.value) < size ? static_cast<std::size_t>(r.value) : size;
+            if (shown > 0) line += " " + detail::preview(data, shown);  // MSG_TRUNC: r.value may exceed size
         } else {
             line += r.text();
         }
@@ -1842,9 +2457,13 @@ private:
     int connect_to(const address& server, const detail::failure_context& where) {
         const detail::socket_address raw = detail::resolve(server, family_, type_, where);
         int err = ::connect(handle_, raw.get(), raw.size) == 0 ? 0 : detail::last_error();
+        if (detail::tracing()) {
+            detail::trace("connect(" + detail::handle_text(handle_) + ", " + server.to_string() + ") -> " +
+                          (err == 0 ? std::string("ok") : detail::error_text(err)));
+        }
         // Interrupted by a signal, or (with a timeout) still in progress: the
         // connection goes on in the background; wait until the socket is writable,
-        // then ask it how the connection ended (SO_ERROR).
+        // then ask it how the connection ended (SO_ERROR). The trace shows each call.
         if (err != 0 && (detail::interrupted(err) || (timeout_ > 0 && detail::connect_pending(err)))) {
             double deadline = 0;
             int ready = 1;
@@ -1853,25 +2472,30 @@ private:
             } else {
                 // A blocking socket: wait for ever (again after each signal).
                 do {
-                    ready = detail::wait_ready(handle_, true, -1);
-                } while (ready < 0 && detail::interrupted(detail::last_error()));
+                    ready = wait_once(true, -1);
+                } while (ready < 0 && detail::interrupted(-ready));
             }
             if (ready == 0) {
                 err = timed_out_marker;
             } else if (ready < 0) {
-                err = detail::last_error();  // poll/select itself failed
+                err = -ready;  // poll/select itself failed
             } else {
                 int status = 0;
                 detail::address_length size = sizeof status;
                 err = ::getsockopt(handle_, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&status), &size) == 0
                           ? status
                           : detail::last_error();
+                if (detail::tracing()) {
+                    detail::trace("getsockopt(" + detail::handle_text(handle_) + ", SOL_SOCKET, SO_ERROR) -> " +
+                                  (err == 0 ? std::string("0 (connected)")
+                                            : std::to_string(err) + " (" + detail::native_error(err).message() + ")"));
+                }
             }
         }
-        if (detail::tracing()) {
-            detail::trace("connect(" + detail::handle_text(handle_) + ", " + server.to_string() + ") -> " +
-                          (err == 0 ? std::string("ok") : err == timed_out_marker ? "timed out" : detail::error_text(err)));
-        }
+        // Non-blocking (timeout 0) and started: "would block", with one code on every
+        // platform (POSIX says EINPROGRESS, Winsock WSAEWOULDBLOCK; Python: BlockingIOError).
+        if (timeout_ == 0 && detail::connect_pending(err)) err = detail::error_would_block;
+        if (err == 0) connected_ = true;
         return err;
     }
 
@@ -1880,8 +2504,7 @@ private:
         const bool nonblocking = seconds >= 0;
         if ((timeout_ >= 0) != nonblocking) {
             const int result = detail::set_nonblocking(handle_, nonblocking);
-            finish_simple(result, where, std::string(nonblocking ? "set non-blocking(" : "set blocking(") +
-                                             detail::handle_text(handle_) + ")");
+            finish_simple(result, where, detail::nonblocking_call_text(detail::handle_text(handle_), nonblocking));
         }
         timeout_ = seconds;
     }
@@ -1908,10 +2531,266 @@ private:
     protocol proto_ = ipproto_ip;
     double timeout_ = -1;         // < 0: none (blocking); 0: non-blocking; > 0: seconds
     bool reuse_address_ = false;  // what so_reuseaddr reads back on Windows
+    bool connected_ = false;      // connect() succeeded, or accept() made it: no listen()
 };
 
 // ============================================================================
-// 8. Free functions, as in Python's socket module
+// 8. class selector: many clients in one thread
+// ----------------------------------------------------------------------------
+// Python's `selectors.DefaultSelector`. The report's server serves one client at
+// a time: while it waits in recv() for one client, nobody else is served. A
+// selector turns the question around: register every socket, then ask "which
+// of them can I use now without waiting?" One poll() (WSAPoll() on Windows)
+// answers it for all of them at once. Then the server serves only the ready
+// ones: accept() on a listening socket that is ready to read never waits, and
+// recv() on a ready connection returns at once (data, or "" when the peer left).
+//
+//     csnet::selector sel;                               sel = selectors.DefaultSelector()
+//     sel.register_(server, csnet::event_read);          sel.register(server, selectors.EVENT_READ)
+//     for (auto& [key, mask] : sel.select()) ...         for key, mask in sel.select(): ...
+//
+// A selector remembers a pointer to each registered socket (key.fileobj): call
+// unregister() before a socket is closed, moved or destroyed. A socket closed
+// while registered makes the next select() throw, naming its descriptor.
+// Windows: WSAPoll() before Windows 10 version 2004 never reports a non-blocking
+// connect() that failed. A selector program that connects with a selector
+// should give select() a timeout and check getsockopt(sol_socket, so_error).
+// ============================================================================
+
+/// What a selector waits for (Python: selectors.EVENT_READ, selectors.EVENT_WRITE).
+/// event_read: data to recv(), a client to accept(), or the peer closed/reset.
+/// event_write: room in the send buffer: send() will not wait.
+inline constexpr int event_read = 1;
+inline constexpr int event_write = 2;
+
+/// One registered socket (Python: selectors.SelectorKey).
+struct selector_key {
+    socket* fileobj = nullptr;                      // the registered socket
+    native_handle_type fd = invalid_native_handle;  // its descriptor (fileno())
+    int events = 0;                                 // event_read, event_write or both
+    void* data = nullptr;                           // whatever you attached (Python's data)
+};
+
+class selector {
+public:
+    selector() { detail::start_networking(); }
+    selector(const selector&) = delete;
+    selector& operator=(const selector&) = delete;
+    selector(selector&&) = default;
+    selector& operator=(selector&&) = default;
+
+    /// register_(): watch `sock` for `events`. Python: sel.register(sock, EVENT_READ, data)
+    /// (`register` is a C++ keyword: PEP 8's trailing underscore.) No system call:
+    /// the socket joins the list that each select() hands to poll().
+    const selector_key& register_(socket& sock, int events, void* data = nullptr) {
+        const detail::failure_context where{"register_", describe(sock, events)};
+        const native_handle_type fd = registrable(sock, events, where);
+        if (index_.count(fd) != 0) {
+            detail::raise_invalid(where, detail::handle_text(fd) + " is already registered: use modify() to "
+                                         "change its events");
+        }
+        index_.emplace(fd, keys_.size());
+        keys_.push_back(selector_key{&sock, fd, events, data});
+        entries_.push_back(entry_for(fd, events));
+        return keys_.back();
+    }
+
+    /// modify(): change what `sock` is watched for. Python: sel.modify(sock, events, data)
+    /// Unlike Python, modify(sock, events) keeps the data you attached (Python's
+    /// modify() replaces it with None when you leave it out: a common surprise).
+    const selector_key& modify(socket& sock, int events) {
+        const detail::failure_context where{"modify", describe(sock, events)};
+        selector_key& key = keys_[slot_of(registrable(sock, events, where), where)];
+        key.events = events;
+        entries_[static_cast<std::size_t>(&key - keys_.data())].events = entry_for(key.fd, events).events;
+        return key;
+    }
+    const selector_key& modify(socket& sock, int events, void* data) {
+        modify(sock, events);
+        selector_key& key = keys_[index_.at(sock.fileno())];
+        key.data = data;
+        return key;
+    }
+
+    /// unregister(): stop watching `sock`; returns its key. Python: sel.unregister(sock)
+    /// Call it before you close the socket.
+    selector_key unregister(const socket& sock) {
+        const detail::failure_context where{"unregister", sock ? detail::handle_text(sock.fileno()) : "closed socket"};
+        if (!sock) closed_socket(where);
+        const std::size_t slot = slot_of(sock.fileno(), where);
+        const selector_key removed = keys_[slot];
+        // Keep the lists dense: the last key takes the removed one's place.
+        const std::size_t last = keys_.size() - 1;
+        if (slot != last) {
+            keys_[slot] = keys_[last];
+            entries_[slot] = entries_[last];
+            index_[keys_[slot].fd] = slot;
+        }
+        keys_.pop_back();
+        entries_.pop_back();
+        index_.erase(removed.fd);
+        return removed;
+    }
+
+    /// select(timeout): wait until at least one registered socket is ready, then
+    /// return each ready key with the events that are ready. Python: sel.select(timeout)
+    /// No timeout (std::nullopt): wait for ever. 0: look once and return. An empty
+    /// result means the time ran out. System call: poll() (Windows: WSAPoll()).
+    std::vector<std::pair<selector_key, int>> select(std::optional<double> timeout = std::nullopt) {
+        // Python rounds up to whole milliseconds, so a tiny timeout still waits a little.
+        double deadline = 0;
+        int milliseconds = -1;
+        if (timeout) {
+            const double seconds = *timeout > 0 ? *timeout : 0;  // Python: a negative timeout polls once
+            deadline = detail::monotonic_seconds() + seconds;
+            milliseconds = whole_milliseconds(seconds);
+        }
+        std::vector<std::pair<selector_key, int>> ready;
+        while (true) {
+            const int n = detail::poll_sockets(entries_.data(), entries_.size(), milliseconds);
+            const int err = n < 0 ? detail::last_error() : 0;
+            if (detail::tracing()) trace_poll(n, err, milliseconds);
+            if (n >= 0) break;
+            if (!detail::interrupted(err)) {
+                // Winsock's WSAPoll fails as a whole ("not a socket") where poll()
+                // reports POLLNVAL for the one closed socket: name it the same way.
+                for (const selector_key& key : keys_) {
+                    if (!still_open(key.fd)) closed_while_registered(key.fd, milliseconds);
+                }
+                detail::throw_error(detail::native_error(err), {"select", wait_text(milliseconds)});
+            }
+            // Interrupted by a signal (PEP 475): poll again for the time that is left.
+            if (timeout) {
+                const double left = deadline - detail::monotonic_seconds();
+                if (left <= 0) return ready;
+                milliseconds = whole_milliseconds(left);
+            }
+        }
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            const short got = entries_[i].revents;
+            if (got == 0) continue;
+            if (got & POLLNVAL) closed_while_registered(keys_[i].fd, milliseconds);
+            // As Python's PollSelector: a hang-up or an error wakes both readers and
+            // writers, so that the next recv()/send() says what happened.
+            int events = 0;
+            if (got & (detail::poll_readable | POLLHUP | POLLERR)) events |= event_read;
+            if (got & (detail::poll_writable | POLLHUP | POLLERR)) events |= event_write;
+            events &= keys_[i].events;
+            if (events != 0) ready.emplace_back(keys_[i], events);
+        }
+        return ready;
+    }
+    std::vector<std::pair<selector_key, int>> select(std::nullopt_t) { return select(std::optional<double>()); }
+    std::vector<std::pair<selector_key, int>> select(double seconds) { return select(std::optional<double>(seconds)); }
+    /// select(std::chrono::milliseconds(100)), or any std::chrono::duration.
+    template <class Duration, class Rep = typename Duration::rep, class Period = typename Duration::period>
+    std::vector<std::pair<selector_key, int>> select(Duration duration) {
+        return select(static_cast<double>(duration.count()) * static_cast<double>(Period::num) /
+                      static_cast<double>(Period::den));
+    }
+
+    /// get_key(): the key of a registered socket. Python: sel.get_key(sock)
+    const selector_key& get_key(const socket& sock) const {
+        const detail::failure_context where{"get_key", sock ? detail::handle_text(sock.fileno()) : "closed socket"};
+        if (!sock) closed_socket(where);
+        return keys_[slot_of(sock.fileno(), where)];
+    }
+
+    /// How many sockets are registered. Python: len(sel.get_map())
+    std::size_t size() const noexcept { return keys_.size(); }
+
+    /// close(): forget every registration (the sockets stay open). Python: sel.close()
+    void close() noexcept {
+        keys_.clear();
+        entries_.clear();
+        index_.clear();
+    }
+
+private:
+    static std::string events_text(int events) {
+        switch (events) {
+        case event_read: return "EVENT_READ";
+        case event_write: return "EVENT_WRITE";
+        case event_read | event_write: return "EVENT_READ | EVENT_WRITE";
+        default: return std::to_string(events);
+        }
+    }
+    static std::string describe(const socket& sock, int events) {
+        return (sock ? detail::handle_text(sock.fileno()) : std::string("closed socket")) + ", " + events_text(events);
+    }
+    static std::string wait_text(int milliseconds) {
+        return milliseconds < 0 ? std::string("None") : detail::seconds_text(milliseconds / 1000.0);
+    }
+    static int whole_milliseconds(double seconds) {
+        const double ms = seconds * 1000.0;
+        if (ms >= 2e9) return 2000000000;  // about 23 days: poll() takes an int
+        int whole = static_cast<int>(ms);
+        if (whole < ms) ++whole;
+        return whole;
+    }
+    static detail::poll_entry entry_for(native_handle_type fd, int events) {
+        detail::poll_entry entry{};
+        entry.fd = fd;
+        entry.events = static_cast<short>(((events & event_read) ? detail::poll_readable : 0) |
+                                          ((events & event_write) ? detail::poll_writable : 0));
+        return entry;
+    }
+    [[noreturn]] static void closed_while_registered(native_handle_type fd, int milliseconds) {
+        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor),
+                            {"select", wait_text(milliseconds)}, false, 0,
+                            detail::handle_text(fd) + " was closed while it was registered: "
+                            "call unregister() before you close a socket");
+    }
+    // Is `fd` still an open socket? getsockopt(SO_TYPE) answers on every system.
+    static bool still_open(native_handle_type fd) {
+        int type = 0;
+        detail::address_length size = sizeof type;
+        return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &size) == 0;
+    }
+    [[noreturn]] static void closed_socket(const detail::failure_context& where) {
+        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where, false, 0,
+                            "the socket is closed (or was moved from): only an open socket can be watched");
+    }
+    // The checks Python makes before it registers: an open socket, events 1, 2 or 3.
+    static native_handle_type registrable(const socket& sock, int events, const detail::failure_context& where) {
+        if (!sock) closed_socket(where);
+        if (events <= 0 || (events & ~(event_read | event_write)) != 0) {
+            detail::raise_invalid(where, "events must be csnet::event_read, csnet::event_write or both "
+                                         "(event_read | event_write), not " + std::to_string(events));
+        }
+        return sock.fileno();
+    }
+    std::size_t slot_of(native_handle_type fd, const detail::failure_context& where) const {
+        const auto found = index_.find(fd);
+        if (found == index_.end()) {
+            detail::raise_invalid(where, detail::handle_text(fd) + " is not registered: call register_() first");
+        }
+        return found->second;
+    }
+    void trace_poll(int n, int err, int milliseconds) const {
+        std::string text = "poll([";
+        const std::size_t shown = entries_.size() < 8 ? entries_.size() : 8;
+        for (std::size_t i = 0; i < shown; ++i) {
+            if (i > 0) text += ", ";
+            text += detail::handle_text(keys_[i].fd) + ":" + (keys_[i].events & event_read ? "r" : "") +
+                    (keys_[i].events & event_write ? "w" : "");
+        }
+        if (shown < entries_.size()) text += ", ... " + std::to_string(entries_.size() - shown) + " more";
+        text += "], " + (milliseconds < 0 ? std::string("-1") : std::to_string(milliseconds)) + " ms) -> ";
+        text += n < 0 ? detail::error_text(err) : std::to_string(n) + " ready";
+        detail::trace(text);
+    }
+
+    // Three views of the same registrations, kept in the same order:
+    // keys_ (what select() returns), entries_ (what poll() takes), and
+    // index_ (descriptor -> position, like Python's fd-to-key dictionary).
+    std::vector<selector_key> keys_;
+    std::vector<detail::poll_entry> entries_;
+    std::unordered_map<native_handle_type, std::size_t> index_;
+};
+
+// ============================================================================
+// 9. Free functions, as in Python's socket module
 // ============================================================================
 
 /// create_connection(): a TCP connection to `server`. A name is looked up and
@@ -1929,7 +2808,7 @@ inline socket create_connection(const address& server, std::optional<double> tim
     detail::socket_address numeric;
     if (numeric.from_numeric(server, af_inet)) return attempt(af_inet, server);
     if (numeric.from_numeric(server, af_inet6)) return attempt(af_inet6, server);
-    const detail::failure_context where{"create_connection", server.to_string(), server.port(), timeout ? *timeout : -1};
+    const detail::failure_context where{"create_connection", detail::shown(server), server.port(), timeout ? *timeout : -1};
     const std::vector<address_info> candidates =
         detail::lookup(server.host(), std::to_string(server.port()).c_str(), af_unspec, SOCK_STREAM, where);
     if (candidates.empty()) detail::throw_error(detail::own_error(std::errc::address_not_available), where);
@@ -1949,7 +2828,7 @@ inline socket create_connection(const address& server, std::optional<double> tim
 /// Python: socket.create_server(('127.0.0.1', 9999))
 inline socket create_server(const address& local, address_family family = af_inet, int backlog = default_backlog,
                             bool reuse_port = false, bool dualstack_ipv6 = false) {
-    const detail::failure_context where{"create_server", local.to_string(), local.port()};
+    const detail::failure_context where{"create_server", detail::shown(local), local.port()};
     if (dualstack_ipv6 && family != af_inet6) {
         detail::raise_invalid(where, "dualstack_ipv6 needs family csnet::af_inet6");
     }

@@ -388,6 +388,34 @@ TEST_CASE("a signal during a blocked sendall neither fails it nor loses bytes") 
     CHECK(in_order);
 }
 
+TEST_CASE("a signal during a blocked selector.select() neither fails it nor resets the deadline") {
+    interrupting_handler handler;
+    auto pair = connected_pair();
+    csnet::selector sel;
+    sel.register_(pair.server, csnet::event_read);
+    std::atomic<bool> done{false};
+    stopwatch clock;
+    std::size_t ready = 99;
+    int sent = 0;
+    {
+        signal_sender sender(done);
+        try {
+            ready = sel.select(0.5).size();
+        } catch (const csnet::error& e) {
+            FAIL("select failed instead of retrying: " << e.what());
+        }
+        done.store(true);
+        sent = sender.sent();
+    }
+    const double took = clock.seconds();
+    CAPTURE(took);
+    CAPTURE(sent);
+    CHECK(signals_handled.load() > 0);
+    CHECK(ready == 0);   // the time ran out: nothing was ready
+    CHECK(took >= 0.45);
+    CHECK(took < 2.0);   // a deadline restarted at every signal would never come
+}
+
 } // TEST_SUITE
 
 #endif // _WIN32

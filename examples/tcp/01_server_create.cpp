@@ -1,5 +1,5 @@
 // TCP server, step 1 of 6: create the socket.
-// The report, section 4, "Creando un socket TCP/IP":
+// The report, section 4, "# Creando el socket TCP/IP":
 //   sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 // The socket exists only inside this program: it has no address yet, so no
 // client can reach it. Next, 02_server_bind.cpp gives it an address and a port.

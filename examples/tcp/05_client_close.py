@@ -7,7 +7,15 @@ Read it next to the C++ file: the same steps, line for line, in the same order.
 import socket
 import sys
 
+usage = "usage: 05_client_close.py [HOST] [PORT] [MESSAGE]"
 host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
+if host in ("--help", "-h"):
+    print(usage)
+    sys.exit(0)
+# "05_client_close.py 9999" puts a PORT where the HOST goes: show the usage
+if host.isdigit():
+    print(usage, file=sys.stderr)
+    sys.exit(2)
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 9999
 message = (sys.argv[3] if len(sys.argv) > 3 else "Hola mundo").encode()
 
@@ -30,6 +38,13 @@ try:
             break
         received += data
     print('La respuesta del servidor fue "%s"' % received.decode())
+    status = 0
+    if len(received) < len(message):
+        # recv() returned b"" before the whole echo was back: the server closed (or stopped) early
+        print("the server closed the connection after %d of %d bytes"
+              % (len(received), len(message)), file=sys.stderr)
+        status = 1
 finally:
     sock.close()
     print("Socket cerrado")
+sys.exit(status)

@@ -2,11 +2,15 @@
 // The report, section 4, "Recibe los datos en trozos y retransmite":
 //   while True:
 //       data = connection.recv(19)
-//       print >>sys.stderr, 'received "%s"' % data
+//       print >>sys.stderr, 'recibido "%s"' % data
 //       if data:
+//           print >>sys.stderr, 'enviando mensaje de vuelta al cliente'
 //           connection.sendall(data)
 //       else:
+//           print >>sys.stderr, 'no hay más datos', client_address
 //           break
+// (Section 5's capture shows only 'received "Hola mundo"' and 'received ""': the
+// examples print those, as the capture does; see examples/README.md.)
 // recv(19) returns AT MOST 19 bytes: whatever has arrived, maybe less. An empty
 // result means the client closed its side: there is nothing more to read.
 //
@@ -15,17 +19,26 @@
 
 #include <algorithm>  // std::find, std::remove
 #include <exception>  // std::exception
-#include <iostream>   // std::cerr
-#include <stdexcept>  // std::logic_error (what std::stoi throws for a bad PORT)
+#include <iostream>   // std::cout, std::cerr
+#include <stdexcept>  // std::logic_error: std::stoi throws it for a bad PORT; std::invalid_argument
 #include <string>     // std::string, std::stoi
 #include <vector>     // std::vector
 
 int main(int argc, char* argv[]) {
+  const char* usage = "usage: tcp_05_server_echo [HOST] [PORT] [--once]";
   try {
     std::vector<std::string> args(argv + 1, argv + argc);
     bool once = std::find(args.begin(), args.end(), "--once") != args.end();
     args.erase(std::remove(args.begin(), args.end(), "--once"), args.end());
     std::string host = args.size() > 0 ? args[0] : "127.0.0.1";
+    if (host == "--help" || host == "-h") {
+      std::cout << usage << '\n';
+      return 0;
+    }
+    // "tcp_05_server_echo 9999" puts a PORT where the HOST goes: show the usage
+    if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
+      throw std::invalid_argument("HOST comes before PORT");
+    }
     int port = args.size() > 1 ? std::stoi(args[1]) : 9999;
 
     // Creating the TCP/IP socket
@@ -61,7 +74,7 @@ int main(int argc, char* argv[]) {
       if (once) break;
     }
   } catch (const std::logic_error&) {
-    std::cerr << "usage: tcp_05_server_echo [HOST] [PORT] [--once]\n";
+    std::cerr << usage << '\n';
     return 2;
   } catch (const std::exception& e) {
     std::cerr << e.what() << '\n';

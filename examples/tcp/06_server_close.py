@@ -9,7 +9,15 @@ import sys
 
 args = [a for a in sys.argv[1:] if a != "--once"]
 once = "--once" in sys.argv
+usage = "usage: 06_server_close.py [HOST] [PORT] [--once]"
 host = args[0] if len(args) > 0 else "127.0.0.1"
+if host in ("--help", "-h"):
+    print(usage)
+    sys.exit(0)
+# "06_server_close.py 9999" puts a PORT where the HOST goes: show the usage
+if host.isdigit():
+    print(usage, file=sys.stderr)
+    sys.exit(2)
 port = int(args[1]) if len(args) > 1 else 9999
 
 # Creating the TCP/IP socket

@@ -1,5 +1,5 @@
 // UDP server, step 1 of 6: create the socket (the UDP twin of tcp/01_server_create.cpp).
-// The report, section 4, "Creando un socket TCP/IP", with SOCK_DGRAM for UDP:
+// The report, section 4, "# Creando el socket TCP/IP", with SOCK_DGRAM for UDP:
 //   sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 // The socket exists only inside this program: it has no address yet, so no
 // client can reach it. Next, 02_server_bind.cpp gives it an address and a port.

@@ -10,13 +10,22 @@
 #include <csnet.hpp>
 
 #include <exception>  // std::exception
-#include <iostream>   // std::cerr
-#include <stdexcept>  // std::logic_error (what std::stoi throws for a bad PORT)
+#include <iostream>   // std::cout, std::cerr
+#include <stdexcept>  // std::logic_error: std::stoi throws it for a bad PORT; std::invalid_argument
 #include <string>     // std::string, std::stoi
 
 int main(int argc, char* argv[]) {
+  const char* usage = "usage: udp_03_server_listen [HOST] [PORT]";
   try {
     std::string host = argc > 1 ? argv[1] : "127.0.0.1";
+    if (host == "--help" || host == "-h") {
+      std::cout << usage << '\n';
+      return 0;
+    }
+    // "udp_03_server_listen 9999" puts a PORT where the HOST goes: show the usage
+    if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
+      throw std::invalid_argument("HOST comes before PORT");
+    }
     int port = argc > 2 ? std::stoi(argv[2]) : 9999;
 
     // Creating the UDP/IP socket
@@ -35,7 +44,7 @@ int main(int argc, char* argv[]) {
       std::cerr << "listen() on a UDP socket fails: " << e.what() << '\n';
     }
   } catch (const std::logic_error&) {
-    std::cerr << "usage: udp_03_server_listen [HOST] [PORT]\n";
+    std::cerr << usage << '\n';
     return 2;
   } catch (const std::exception& e) {
     std::cerr << e.what() << '\n';

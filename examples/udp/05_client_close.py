@@ -7,7 +7,15 @@ No connect(): each sendto() names the server; recvfrom() waits at most 2 s.
 import socket
 import sys
 
+usage = "usage: 05_client_close.py [HOST] [PORT] [MESSAGE]"
 host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
+if host in ("--help", "-h"):
+    print(usage)
+    sys.exit(0)
+# "05_client_close.py 9999" puts a PORT where the HOST goes: show the usage
+if host.isdigit():
+    print(usage, file=sys.stderr)
+    sys.exit(2)
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 9999
 message = (sys.argv[3] if len(sys.argv) > 3 else "Hola mundo").encode()
 
@@ -29,7 +37,8 @@ try:
     received, server = sock.recvfrom(4096)
     print('La respuesta del servidor fue "%s"' % received.decode())
 except socket.timeout:
-    print("no answer within 2 s: UDP does not retransmit")
+    # UDP sends no error back to this socket when nobody listens: the client can only wait
+    print("no answer within 2 s: is the server running?")
     status = 1
 finally:
     sock.close()

@@ -12,17 +12,26 @@
 
 #include <algorithm>  // std::find, std::remove
 #include <exception>  // std::exception
-#include <iostream>   // std::cerr
-#include <stdexcept>  // std::logic_error (what std::stoi throws for a bad PORT)
+#include <iostream>   // std::cout, std::cerr
+#include <stdexcept>  // std::logic_error: std::stoi throws it for a bad PORT; std::invalid_argument
 #include <string>     // std::string, std::stoi
 #include <vector>     // std::vector
 
 int main(int argc, char* argv[]) {
+  const char* usage = "usage: udp_06_server_close [HOST] [PORT] [--once]";
   try {
     std::vector<std::string> args(argv + 1, argv + argc);
     bool once = std::find(args.begin(), args.end(), "--once") != args.end();
     args.erase(std::remove(args.begin(), args.end(), "--once"), args.end());
     std::string host = args.size() > 0 ? args[0] : "127.0.0.1";
+    if (host == "--help" || host == "-h") {
+      std::cout << usage << '\n';
+      return 0;
+    }
+    // "udp_06_server_close 9999" puts a PORT where the HOST goes: show the usage
+    if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
+      throw std::invalid_argument("HOST comes before PORT");
+    }
     int port = args.size() > 1 ? std::stoi(args[1]) : 9999;
 
     // Creating the UDP/IP socket
@@ -50,7 +59,7 @@ int main(int argc, char* argv[]) {
     }
     sock.close();
   } catch (const std::logic_error&) {
-    std::cerr << "usage: udp_06_server_close [HOST] [PORT] [--once]\n";
+    std::cerr << usage << '\n';
     return 2;
   } catch (const std::exception& e) {
     std::cerr << e.what() << '\n';
