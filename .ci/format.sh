@@ -22,7 +22,7 @@ for f in "${cpp[@]}"; do
         bad+=("$f")
     fi
 done
-mapfile -t text < <(git ls-files | grep -vE '\.(png|pcapng|ico|jpg)$|^bench/results/')
+mapfile -t text < <(git ls-files | grep -vE '\.(png|pcapng|ico|jpg)$|^bench/results/|^tests/fuzz/corpus/|/transcripts/')
 for f in "${text[@]}"; do
     [[ -f "$f" && -s "$f" ]] || continue
     if [[ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" != '\n' ]]; then bad+=("$f (no newline at the end)"); fi
@@ -34,7 +34,7 @@ done
 # The shell scripts: shellcheck clean (settings in .shellcheckrc).
 if [[ $fix -eq 0 ]]; then
     need shellcheck "apt install shellcheck"
-    mapfile -t scripts < <(git ls-files '*.sh' .ci/run)
+    mapfile -t scripts < <(git ls-files '*.sh' .ci/run | grep -v '^bench/results/')  # results/: data
     shellcheck "${scripts[@]}" || bad+=("shell scripts (shellcheck, above)")
 fi
 if [[ ${#bad[@]} -gt 0 ]]; then

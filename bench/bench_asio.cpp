@@ -165,6 +165,5 @@ int accept_rate(const char* impl, const bench::options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return bench::main_for("asio", argc, argv, tcp_pingpong, tcp_stream, udp_pingpong,
-                           accept_rate);
+    return bench::main_for("asio", argc, argv, tcp_pingpong, tcp_stream, udp_pingpong, accept_rate);
 }

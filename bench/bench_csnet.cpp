@@ -210,8 +210,7 @@ int accept_rate(const char* impl, const bench::options& o) {
 int main(int argc, char** argv) {
     bool strings = false;  // --api string: name the results "csnet_str"
     for (int i = 2; i + 1 < argc; ++i)
-        if (std::string_view(argv[i]) == "--api" && std::string_view(argv[i + 1]) == "string")
-            strings = true;
-    return bench::main_for(strings ? "csnet_str" : "csnet", argc, argv, tcp_pingpong,
-                           tcp_stream, udp_pingpong, accept_rate);
+        if (std::string_view(argv[i]) == "--api" && std::string_view(argv[i + 1]) == "string") strings = true;
+    return bench::main_for(strings ? "csnet_str" : "csnet", argc, argv, tcp_pingpong, tcp_stream, udp_pingpong,
+                           accept_rate);
 }

@@ -181,12 +181,11 @@ int udp_pingpong(const char* impl, const bench::options& o) {
             for (;;) {
                 sockaddr_storage their_addr;
                 socklen_t addr_len = sizeof their_addr;
-                const ssize_t n = recvfrom(fd, buf, sizeof buf, 0,
-                                           reinterpret_cast<sockaddr*>(&their_addr), &addr_len);
+                const ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&their_addr), &addr_len);
                 bench::check(n != -1, "recvfrom");
                 if (n == 0) break;
-                bench::check(sendto(fd, buf, static_cast<std::size_t>(n), 0,
-                                    reinterpret_cast<sockaddr*>(&their_addr), addr_len) == n,
+                bench::check(sendto(fd, buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&their_addr),
+                                    addr_len) == n,
                              "sendto");
             }
             close(fd);
@@ -203,8 +202,7 @@ int udp_pingpong(const char* impl, const bench::options& o) {
                              "sendto");
                 sockaddr_storage their_addr;
                 socklen_t addr_len = sizeof their_addr;
-                const ssize_t n = recvfrom(fd, buf, sizeof buf, 0,
-                                           reinterpret_cast<sockaddr*>(&their_addr), &addr_len);
+                const ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&their_addr), &addr_len);
                 bench::check(n == static_cast<ssize_t>(msg.size()), "recvfrom");
             });
             bench::check(sendto(fd, buf, 0, 0, p->ai_addr, p->ai_addrlen) == 0, "sendto");
@@ -241,6 +239,5 @@ int accept_rate(const char* impl, const bench::options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return bench::main_for("raw", argc, argv, tcp_pingpong, tcp_stream, udp_pingpong,
-                           accept_rate);
+    return bench::main_for("raw", argc, argv, tcp_pingpong, tcp_stream, udp_pingpong, accept_rate);
 }

@@ -34,9 +34,7 @@ namespace bench {
 
 using clock = std::chrono::steady_clock;
 
-inline double seconds_since(clock::time_point t0) {
-    return std::chrono::duration<double>(clock::now() - t0).count();
-}
+inline double seconds_since(clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); }
 
 // ---- Command line --------------------------------------------------------------------
 // bench_X TEST [--count N] [--seconds S] [--size BYTES] [--total BYTES] [--chunk BYTES]
@@ -44,12 +42,12 @@ inline double seconds_since(clock::time_point t0) {
 // TEST: tcp_pingpong | tcp_stream | udp_pingpong | accept
 struct options {
     std::string test;
-    long count = 200000;                 // upper bound on round trips / connections
-    double seconds = 1.0;                // upper bound on the measured time
-    std::size_t size = 32;               // ping-pong message size
+    long count = 200000;                       // upper bound on round trips / connections
+    double seconds = 1.0;                      // upper bound on the measured time
+    std::size_t size = 32;                     // ping-pong message size
     std::size_t total = std::size_t{1} << 30;  // stream: bytes to send (1 GiB)
     std::size_t chunk = std::size_t{1} << 20;  // stream: write size = receive buffer size
-    std::string api = "into";            // csnet only: recv_into ("into") or recv ("string")
+    std::string api = "into";                  // csnet only: recv_into ("into") or recv ("string")
 };
 
 struct failure : std::runtime_error {
@@ -75,20 +73,24 @@ inline bool parse(int argc, char** argv, options& o) {
     for (int i = 2; i + 1 < argc; i += 2) {
         const char* k = argv[i];
         const char* v = argv[i + 1];
-        if (std::strcmp(k, "--count") == 0) o.count = std::strtol(v, nullptr, 10);
-        else if (std::strcmp(k, "--seconds") == 0) o.seconds = std::strtod(v, nullptr);
-        else if (std::strcmp(k, "--size") == 0) o.size = std::strtoul(v, nullptr, 10);
-        else if (std::strcmp(k, "--total") == 0) o.total = std::strtoul(v, nullptr, 10);
-        else if (std::strcmp(k, "--chunk") == 0) o.chunk = std::strtoul(v, nullptr, 10);
-        else if (std::strcmp(k, "--api") == 0) o.api = v;
-        else return false;
+        if (std::strcmp(k, "--count") == 0)
+            o.count = std::strtol(v, nullptr, 10);
+        else if (std::strcmp(k, "--seconds") == 0)
+            o.seconds = std::strtod(v, nullptr);
+        else if (std::strcmp(k, "--size") == 0)
+            o.size = std::strtoul(v, nullptr, 10);
+        else if (std::strcmp(k, "--total") == 0)
+            o.total = std::strtoul(v, nullptr, 10);
+        else if (std::strcmp(k, "--chunk") == 0)
+            o.chunk = std::strtoul(v, nullptr, 10);
+        else if (std::strcmp(k, "--api") == 0)
+            o.api = v;
+        else
+            return false;
     }
     if (argc % 2 != 0) return false;  // a flag without its value
-    if (o.count < 1 || o.seconds <= 0 || o.size < 1 || o.size > 65000 || o.chunk < 1 ||
-        o.total < o.chunk)
-        return false;
-    return o.test == "tcp_pingpong" || o.test == "tcp_stream" || o.test == "udp_pingpong" ||
-           o.test == "accept";
+    if (o.count < 1 || o.seconds <= 0 || o.size < 1 || o.size > 65000 || o.chunk < 1 || o.total < o.chunk) return false;
+    return o.test == "tcp_pingpong" || o.test == "tcp_stream" || o.test == "udp_pingpong" || o.test == "accept";
 }
 
 // How many unmeasured round trips come first (page faults, caches, slow start).
@@ -109,8 +111,7 @@ public:
     explicit latencies(long count) : ns_(static_cast<std::size_t>(count), 0) {}  // touched now
     void add(clock::duration d) {
         if (used_ < ns_.size())
-            ns_[used_++] = static_cast<std::uint32_t>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+            ns_[used_++] = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
     }
     double percentile_us(double p) {
         if (used_ == 0) return -1;
@@ -133,8 +134,7 @@ struct shared_counter {
 };
 
 inline shared_counter* make_shared_counter() {
-    void* p = mmap(nullptr, sizeof(shared_counter), PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* p = mmap(nullptr, sizeof(shared_counter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     check(p != MAP_FAILED, "mmap");
     return new (p) shared_counter;
 }
@@ -152,8 +152,7 @@ inline void wait_until_accepted(const shared_counter& c, long n, double limit_se
 
 // ---- The measured loops, the same for every program ------------------------------------
 inline clock::time_point deadline(const options& o) {
-    return clock::now() + std::chrono::duration_cast<clock::duration>(
-                              std::chrono::duration<double>(o.seconds));
+    return clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
 }
 
 // Ping-pong: round_trip() sends one message and waits for its echo.
@@ -198,8 +197,7 @@ result stream_loop(const options& o, SendChunk send_chunk, Finish finish) {
     result r;
     r.seconds = seconds_since(t0);
     if (received != sent)
-        throw failure("sent " + std::to_string(sent) + " bytes, the server read " +
-                      std::to_string(received));
+        throw failure("sent " + std::to_string(sent) + " bytes, the server read " + std::to_string(received));
     r.n = static_cast<double>(sent);
     r.rate = r.n / r.seconds / 1e9;  // GB/s
     return r;
@@ -265,12 +263,11 @@ int run(const char* impl, const options& o, Server server, Client client) {
     int rc = 0;
     try {
         int port = 0;
-        if (read(fds[0], &port, sizeof port) != sizeof port)
-            throw failure("the server did not start");
+        if (read(fds[0], &port, sizeof port) != sizeof port) throw failure("the server did not start");
         close(fds[0]);
         result r = client(port);
-        std::printf("RESULT test=%s impl=%s n=%.0f seconds=%.6f rate=%.6g", o.test.c_str(),
-                    impl, r.n, r.seconds, r.rate);
+        std::printf("RESULT test=%s impl=%s n=%.0f seconds=%.6f rate=%.6g", o.test.c_str(), impl, r.n, r.seconds,
+                    r.rate);
         if (r.p50_us >= 0) std::printf(" p50_us=%.3f p99_us=%.3f", r.p50_us, r.p99_us);
         std::printf("\n");
     } catch (const std::exception& e) {
@@ -290,8 +287,8 @@ int run(const char* impl, const options& o, Server server, Client client) {
 
 // The test each program's main() dispatches to; they all take (options) -> int.
 template <class PingPong, class Stream, class Udp, class Accept>
-int main_for(const char* impl, int argc, char** argv, PingPong tcp_pingpong, Stream tcp_stream,
-             Udp udp_pingpong, Accept accept_rate) {
+int main_for(const char* impl, int argc, char** argv, PingPong tcp_pingpong, Stream tcp_stream, Udp udp_pingpong,
+             Accept accept_rate) {
     options o;
     if (!parse(argc, argv, o)) {
         usage(argv[0]);

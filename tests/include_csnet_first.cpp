@@ -13,7 +13,7 @@
 
 #include <csnet.hpp>
 
-#include <algorithm> // std::min, std::max
+#include <algorithm>  // std::min, std::max
 
 #if defined(min) || defined(max)
 #error "csnet.hpp defined a min or max macro"
@@ -21,9 +21,7 @@
 
 namespace {
 // Before <windows.h>: std::min/std::max as a student writes them.
-int clamp_port(int port) {
-    return std::max(0, std::min(65535, port));
-}
+int clamp_port(int port) { return std::max(0, std::min(65535, port)); }
 constexpr bool nominmax_leaked =
 #if defined(NOMINMAX) && !defined(CSNET_TEST_NOMINMAX_BEFORE)
     true;
@@ -36,15 +34,13 @@ constexpr bool lean_and_mean_leaked =
 #else
     false;
 #endif
-} // namespace
+}  // namespace
 
 #ifdef _WIN32
 #include <windows.h>
 #endif
 
-bool include_csnet_first_left_no_macros() {
-    return !nominmax_leaked && !lean_and_mean_leaked;
-}
+bool include_csnet_first_left_no_macros() { return !nominmax_leaked && !lean_and_mean_leaked; }
 
 int include_csnet_first_port() {
     csnet::socket s(csnet::af_inet, csnet::sock_dgram);

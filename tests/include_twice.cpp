@@ -1,7 +1,7 @@
 // A second translation unit that includes csnet.hpp: a function defined in the
 // header without `inline` would be defined twice and the link would fail.
 #include <csnet.hpp>
-#include <csnet.hpp> // and twice in one unit: the include guard holds
+#include <csnet.hpp>  // and twice in one unit: the include guard holds
 
 int include_twice_port() {
     csnet::socket s(csnet::af_inet, csnet::sock_stream);

@@ -2,18 +2,18 @@
 // this order must work; the user's own NOMINMAX must survive the include.
 #ifdef _WIN32
 #ifndef NOMINMAX
-#define NOMINMAX // the user's choice, before <windows.h>
+#define NOMINMAX  // the user's choice, before <windows.h>
 #endif
 #include <windows.h>
 #endif
 
 #include <csnet.hpp>
 
-#include <algorithm> // std::min, std::max
+#include <algorithm>  // std::min, std::max
 
 bool include_windows_first_kept_user_macros() {
 #if defined(_WIN32) && !defined(NOMINMAX)
-    return false; // csnet.hpp undefined the user's NOMINMAX
+    return false;  // csnet.hpp undefined the user's NOMINMAX
 #else
     return true;
 #endif

@@ -2,28 +2,28 @@
 // and CLIENTS client threads that connect all at once, then each send MESSAGES
 // messages of 1 byte to 64 KiB and check that every byte comes back, in order.
 // Sizes are spread evenly on a log scale (small and large messages both common),
-// or evenly from 1 to the maximum (--sizes uniform: most bytes). Bounded in time: every socket has a timeout, and a watchdog ends
-// the program if the whole run takes longer than --seconds.
+// or evenly from 1 to the maximum (--sizes uniform: most bytes). Bounded in time: every socket has a timeout, and a
+// watchdog ends the program if the whole run takes longer than --seconds.
 //
 //   csnet_load [--clients 1000] [--messages 100] [--max-size 65536] [--sizes log|uniform] [--seconds 60]
 //
 // Prints one line of figures; exit 0 when every byte came back, 1 otherwise.
 #include <csnet.hpp>
 
-#include <atomic>    // std::atomic
-#include <chrono>    // std::chrono::steady_clock
-#include <cmath>     // std::exp, std::log
-#include <cstdio>    // std::printf, std::fprintf
-#include <cstdlib>   // std::atoi, std::_Exit
-#include <cstring>   // std::strcmp
-#include <functional> // std::cref
-#include <stdexcept> // std::runtime_error
-#include <string>    // std::string
-#include <thread>    // std::thread
-#include <vector>    // std::vector
+#include <atomic>      // std::atomic
+#include <chrono>      // std::chrono::steady_clock
+#include <cmath>       // std::exp, std::log
+#include <cstdio>      // std::printf, std::fprintf
+#include <cstdlib>     // std::atoi, std::_Exit
+#include <cstring>     // std::strcmp
+#include <functional>  // std::cref
+#include <stdexcept>   // std::runtime_error
+#include <string>      // std::string
+#include <thread>      // std::thread
+#include <vector>      // std::vector
 
 #ifndef _WIN32
-#include <sys/resource.h> // getrlimit, setrlimit: two descriptors per client
+#include <sys/resource.h>  // getrlimit, setrlimit: two descriptors per client
 #endif
 
 namespace {
@@ -109,19 +109,29 @@ void client(int c, const csnet::address& server, const settings& s) {
 int main(int argc, char** argv) {
     settings s;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--clients") == 0) s.clients = std::atoi(argv[i + 1]);
-        else if (std::strcmp(argv[i], "--messages") == 0) s.messages = std::atoi(argv[i + 1]);
-        else if (std::strcmp(argv[i], "--max-size") == 0) s.max_size = static_cast<std::size_t>(std::atoi(argv[i + 1]));
-        else if (std::strcmp(argv[i], "--seconds") == 0) s.seconds = std::atof(argv[i + 1]);
-        else if (std::strcmp(argv[i], "--sizes") == 0 && std::strcmp(argv[i + 1], "uniform") == 0) s.uniform = true;
-        else if (std::strcmp(argv[i], "--sizes") == 0 && std::strcmp(argv[i + 1], "log") == 0) s.uniform = false;
+        if (std::strcmp(argv[i], "--clients") == 0)
+            s.clients = std::atoi(argv[i + 1]);
+        else if (std::strcmp(argv[i], "--messages") == 0)
+            s.messages = std::atoi(argv[i + 1]);
+        else if (std::strcmp(argv[i], "--max-size") == 0)
+            s.max_size = static_cast<std::size_t>(std::atoi(argv[i + 1]));
+        else if (std::strcmp(argv[i], "--seconds") == 0)
+            s.seconds = std::atof(argv[i + 1]);
+        else if (std::strcmp(argv[i], "--sizes") == 0 && std::strcmp(argv[i + 1], "uniform") == 0)
+            s.uniform = true;
+        else if (std::strcmp(argv[i], "--sizes") == 0 && std::strcmp(argv[i + 1], "log") == 0)
+            s.uniform = false;
         else {
-            std::fprintf(stderr, "usage: csnet_load [--clients N] [--messages N] [--max-size BYTES] [--sizes log|uniform] [--seconds S]\n");
+            std::fprintf(stderr,
+                         "usage: csnet_load [--clients N] [--messages N] [--max-size BYTES] [--sizes log|uniform] "
+                         "[--seconds S]\n");
             return 2;
         }
     }
     if (s.clients < 1 || s.messages < 1 || s.max_size < 1 || !(s.seconds > 0)) {
-        std::fprintf(stderr, "usage: csnet_load [--clients N] [--messages N] [--max-size BYTES] [--sizes log|uniform] [--seconds S]\n");
+        std::fprintf(
+            stderr,
+            "usage: csnet_load [--clients N] [--messages N] [--max-size BYTES] [--sizes log|uniform] [--seconds S]\n");
         return 2;
     }
 #ifndef _WIN32
@@ -165,10 +175,10 @@ int main(int argc, char** argv) {
     acceptor.join();
     for (auto& t : servers) t.join();
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("load: %d clients x %d messages (1 B to %zu B, %s): %d byte-exact, %d failed; %lld bytes echoed "
-                "(%.1f MB each way) in %.1f s\n",
-                s.clients, s.messages, s.max_size, s.uniform ? "uniform" : "log-uniform", clients_ok.load(),
-                clients_failed.load(), bytes_echoed.load(),
-                static_cast<double>(bytes_echoed.load()) / 1e6, took);
+    std::printf(
+        "load: %d clients x %d messages (1 B to %zu B, %s): %d byte-exact, %d failed; %lld bytes echoed "
+        "(%.1f MB each way) in %.1f s\n",
+        s.clients, s.messages, s.max_size, s.uniform ? "uniform" : "log-uniform", clients_ok.load(),
+        clients_failed.load(), bytes_echoed.load(), static_cast<double>(bytes_echoed.load()) / 1e6, took);
     return clients_ok.load() == s.clients ? 0 : 1;
 }

@@ -9,17 +9,17 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>       // std::chrono::steady_clock
-#include <cstddef>      // std::size_t
-#include <ostream>      // printing csnet values in failure messages
-#include <string>       // std::string
-#include <system_error> // std::error_code, std::errc
-#include <utility>      // std::move
+#include <chrono>        // std::chrono::steady_clock
+#include <cstddef>       // std::size_t
+#include <ostream>       // printing csnet values in failure messages
+#include <string>        // std::string
+#include <system_error>  // std::error_code, std::errc
+#include <utility>       // std::move
 
 #ifdef _WIN32
-#include <windows.h> // GetProcessHandleCount, GetModuleHandleA (after csnet.hpp: MinGW takes either order)
+#include <windows.h>  // GetProcessHandleCount, GetModuleHandleA (after csnet.hpp: MinGW takes either order)
 #else
-#include <dirent.h> // opendir, readdir: count the entries of /proc/self/fd
+#include <dirent.h>  // opendir, readdir: count the entries of /proc/self/fd
 #endif
 
 // Failure messages show an error code as "generic:111 (Connection refused)".
@@ -32,7 +32,7 @@ struct StringMaker<std::error_code> {
         return String(text.c_str());
     }
 };
-} // namespace doctest
+}  // namespace doctest
 
 namespace csnet_test {
 
@@ -41,9 +41,7 @@ namespace csnet_test {
 /// Seconds since construction, on the steady clock.
 class stopwatch {
 public:
-    double seconds() const {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    }
+    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
 private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -51,9 +49,7 @@ private:
 
 // -- Loopback -----------------------------------------------------------------
 
-inline const char* loopback(csnet::address_family family) {
-    return family == csnet::af_inet6 ? "::1" : "127.0.0.1";
-}
+inline const char* loopback(csnet::address_family family) { return family == csnet::af_inet6 ? "::1" : "127.0.0.1"; }
 
 /// True when this machine can bind a socket to ::1.
 inline bool ipv6_loopback_available() {
@@ -108,9 +104,7 @@ inline csnet::socket reserved_port_without_listener(csnet::address_family family
 
 /// A byte pattern that is easy to check and not periodic in 256: position i
 /// holds a byte derived from i, so a lost or duplicated chunk is noticed.
-inline char pattern_byte(std::size_t i) {
-    return static_cast<char>((i * 7u + i / 251u) & 0xFFu);
-}
+inline char pattern_byte(std::size_t i) { return static_cast<char>((i * 7u + i / 251u) & 0xFFu); }
 
 inline std::string pattern(std::size_t size) {
     std::string s(size, '\0');
@@ -146,9 +140,7 @@ caught catch_as(F&& f) {
     return c;
 }
 
-inline bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 inline bool starts_with(const std::string& text, const std::string& prefix) {
     return text.compare(0, prefix.size(), prefix) == 0;
@@ -176,9 +168,7 @@ inline bool running_under_wine() {
 }
 
 /// The hint line csnet adds for common errors: "\nhint: ...".
-inline bool has_hint(const std::string& what) {
-    return contains(what, "\nhint: ");
-}
+inline bool has_hint(const std::string& what) { return contains(what, "\nhint: "); }
 
 // -- Open handles ---------------------------------------------------------------
 
@@ -218,13 +208,13 @@ inline long open_handle_count() {
 #endif
 }
 
-} // namespace csnet_test
+}  // namespace csnet_test
 
 /// Skips the rest of a test case, with a message, when ::1 cannot be used.
-#define CSNET_REQUIRE_IPV6_OR_SKIP()                                                               \
-    do {                                                                                           \
-        if (!csnet_test::ipv6_loopback_available()) {                                              \
-            MESSAGE("IPv6 loopback (::1) is not available on this machine: skipped");              \
-            return;                                                                                \
-        }                                                                                          \
+#define CSNET_REQUIRE_IPV6_OR_SKIP()                                                  \
+    do {                                                                              \
+        if (!csnet_test::ipv6_loopback_available()) {                                 \
+            MESSAGE("IPv6 loopback (::1) is not available on this machine: skipped"); \
+            return;                                                                   \
+        }                                                                             \
     } while (false)

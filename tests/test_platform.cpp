@@ -4,8 +4,8 @@
 // several translation units and in either order with <windows.h>.
 #include "support.hpp"
 
-#include <algorithm> // std::min, std::max
-#include <string>    // std::string
+#include <algorithm>  // std::min, std::max
+#include <string>     // std::string
 
 #if defined(min) || defined(max)
 #error "csnet.hpp (or what it includes) defined a min or max macro"
@@ -36,35 +36,32 @@ struct opens_a_socket_before_main {
 };
 const opens_a_socket_before_main early;
 
-} // namespace
+}  // namespace
 
 TEST_SUITE("platform") {
+    TEST_CASE("a global object can open a socket before main") {
+        CAPTURE(early.failure);
+        CHECK(early.failure.empty());
+        CHECK(early.port > 0);
+    }
 
-TEST_CASE("a global object can open a socket before main") {
-    CAPTURE(early.failure);
-    CHECK(early.failure.empty());
-    CHECK(early.port > 0);
-}
+    TEST_CASE("std::min and std::max still work after including csnet.hpp") {
+        CHECK(std::min(3, 7) == 3);
+        CHECK(std::max(3, 7) == 7);
+        CHECK(std::min<std::size_t>(std::size_t{1}, std::size_t{2}) == 1);
+    }
 
-TEST_CASE("std::min and std::max still work after including csnet.hpp") {
-    CHECK(std::min(3, 7) == 3);
-    CHECK(std::max(3, 7) == 7);
-    CHECK(std::min<std::size_t>(std::size_t{1}, std::size_t{2}) == 1);
-}
+    TEST_CASE("csnet.hpp does not leave NOMINMAX or WIN32_LEAN_AND_MEAN defined") {
+        // include_csnet_first.cpp compares the macros before and after the include.
+        CHECK(include_csnet_first_left_no_macros());
+        CHECK(include_windows_first_kept_user_macros());
+    }
 
-TEST_CASE("csnet.hpp does not leave NOMINMAX or WIN32_LEAN_AND_MEAN defined") {
-    // include_csnet_first.cpp compares the macros before and after the include.
-    CHECK(include_csnet_first_left_no_macros());
-    CHECK(include_windows_first_kept_user_macros());
-}
+    TEST_CASE("csnet.hpp works in several translation units") { CHECK(include_twice_port() > 0); }
 
-TEST_CASE("csnet.hpp works in several translation units") {
-    CHECK(include_twice_port() > 0);
-}
+    TEST_CASE("csnet.hpp works included after windows.h and before it") {
+        CHECK(include_windows_first_port() > 0);
+        CHECK(include_csnet_first_port() > 0);
+    }
 
-TEST_CASE("csnet.hpp works included after windows.h and before it") {
-    CHECK(include_windows_first_port() > 0);
-    CHECK(include_csnet_first_port() > 0);
-}
-
-} // TEST_SUITE
+}  // TEST_SUITE

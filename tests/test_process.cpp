@@ -5,19 +5,19 @@
 // object before main() (so no extra executable is needed).
 #include "support.hpp"
 
-#include <cstdio>   // std::fflush
-#include <cstdlib>  // std::getenv, std::exit
-#include <optional> // std::optional
-#include <string>   // std::string
-#include <utility>  // std::pair
-#include <vector>   // std::vector
+#include <cstdio>    // std::fflush
+#include <cstdlib>   // std::getenv, std::exit
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <utility>   // std::pair
+#include <vector>    // std::vector
 
 #ifndef _WIN32
-#include <fcntl.h>    // fcntl, FD_CLOEXEC
-#include <poll.h>     // poll
-#include <signal.h>   // kill
-#include <sys/wait.h> // waitpid
-#include <unistd.h>   // fork, execve, pipe, read
+#include <fcntl.h>     // fcntl, FD_CLOEXEC
+#include <poll.h>      // poll
+#include <signal.h>    // kill
+#include <sys/wait.h>  // waitpid
+#include <unistd.h>    // fork, execve, pipe, read
 extern char** environ;
 #endif
 
@@ -58,9 +58,7 @@ struct helper_mode {
             std::exit(handle_names_a_socket(value) ? helper_inherited : helper_not_inherited);
         }
         if (m == "trace") {
-            {
-                csnet::socket s(csnet::af_inet, csnet::sock_dgram);
-            }
+            { csnet::socket s(csnet::af_inet, csnet::sock_dgram); }
             std::fflush(stderr);
             std::exit(helper_traced);
         }
@@ -113,8 +111,8 @@ std::optional<child_outcome> run_self(const std::vector<std::pair<std::string, s
     startup.hStdError = write_end;
     PROCESS_INFORMATION process{};
     std::string command = std::string("\"") + path + "\"";
-    const BOOL started = CreateProcessA(path, &command[0], nullptr, nullptr, TRUE /* inherit handles */, 0,
-                                        nullptr, nullptr, &startup, &process);
+    const BOOL started = CreateProcessA(path, &command[0], nullptr, nullptr, TRUE /* inherit handles */, 0, nullptr,
+                                        nullptr, &startup, &process);
     CloseHandle(write_end);
     for (const auto& kv : set) {
         SetEnvironmentVariableA(kv.first.c_str(), nullptr);
@@ -185,7 +183,7 @@ std::optional<child_outcome> run_self(const std::vector<std::pair<std::string, s
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
-        ::dup2(fds[1], 2); // dup2 clears close-on-exec on the copy
+        ::dup2(fds[1], 2);  // dup2 clears close-on-exec on the copy
         ::execve(path, argv, envp.data());
         _exit(127);
     }
@@ -226,8 +224,8 @@ std::optional<child_outcome> run_self(const std::vector<std::pair<std::string, s
 
 /// Runs the helper to ask whether the handle reached a child process.
 std::optional<int> child_sees(csnet::native_handle_type h) {
-    auto outcome = run_self({{"CSNET_TEST_HELPER", "check-handle " + std::to_string(static_cast<unsigned long long>(h))}},
-                            {});
+    auto outcome =
+        run_self({{"CSNET_TEST_HELPER", "check-handle " + std::to_string(static_cast<unsigned long long>(h))}}, {});
     if (!outcome) {
         return std::nullopt;
     }
@@ -244,78 +242,77 @@ bool marked_not_inheritable(csnet::native_handle_type h) {
 #endif
 }
 
-} // namespace
+}  // namespace
 
 TEST_SUITE("process") {
+    TEST_CASE("sockets are marked not to be inherited by child processes") {
+        csnet::socket plain(csnet::af_inet, csnet::sock_stream);
+        csnet::socket udp(csnet::af_inet6, csnet::sock_dgram);
+        csnet::socket listener = listening_socket();
+        csnet::socket client = csnet::create_connection(listener.getsockname());
+        auto accepted = listener.accept();
+        CHECK(marked_not_inheritable(plain.fileno()));
+        CHECK(marked_not_inheritable(udp.fileno()));
+        CHECK(marked_not_inheritable(listener.fileno()));
+        CHECK(marked_not_inheritable(client.fileno()));
+        CHECK(marked_not_inheritable(accepted.first.fileno()));
+    }
 
-TEST_CASE("sockets are marked not to be inherited by child processes") {
-    csnet::socket plain(csnet::af_inet, csnet::sock_stream);
-    csnet::socket udp(csnet::af_inet6, csnet::sock_dgram);
-    csnet::socket listener = listening_socket();
-    csnet::socket client = csnet::create_connection(listener.getsockname());
-    auto accepted = listener.accept();
-    CHECK(marked_not_inheritable(plain.fileno()));
-    CHECK(marked_not_inheritable(udp.fileno()));
-    CHECK(marked_not_inheritable(listener.fileno()));
-    CHECK(marked_not_inheritable(client.fileno()));
-    CHECK(marked_not_inheritable(accepted.first.fileno()));
-}
+    TEST_CASE("a child process does not inherit a socket") {
+        csnet::socket listener = listening_socket();
+        csnet::socket client(csnet::af_inet, csnet::sock_stream);
+        client.connect(listener.getsockname());
+        auto accepted = listener.accept();
 
-TEST_CASE("a child process does not inherit a socket") {
-    csnet::socket listener = listening_socket();
-    csnet::socket client(csnet::af_inet, csnet::sock_stream);
-    client.connect(listener.getsockname());
-    auto accepted = listener.accept();
-
-    // First, the method can tell: a deliberately inheritable copy is seen.
+        // First, the method can tell: a deliberately inheritable copy is seen.
 #ifdef _WIN32
-    HANDLE copy = nullptr;
-    const bool copied = DuplicateHandle(GetCurrentProcess(), reinterpret_cast<HANDLE>(client.fileno()),
-                                        GetCurrentProcess(), &copy, 0, TRUE, DUPLICATE_SAME_ACCESS);
-    if (copied) {
-        auto seen = child_sees(reinterpret_cast<csnet::native_handle_type>(copy));
-        if (!seen || *seen != helper_inherited) {
-            MESSAGE("this Windows cannot show an inherited socket to a child: the check below proves less");
+        HANDLE copy = nullptr;
+        const bool copied = DuplicateHandle(GetCurrentProcess(), reinterpret_cast<HANDLE>(client.fileno()),
+                                            GetCurrentProcess(), &copy, 0, TRUE, DUPLICATE_SAME_ACCESS);
+        if (copied) {
+            auto seen = child_sees(reinterpret_cast<csnet::native_handle_type>(copy));
+            if (!seen || *seen != helper_inherited) {
+                MESSAGE("this Windows cannot show an inherited socket to a child: the check below proves less");
+            }
+            CloseHandle(copy);
         }
-        CloseHandle(copy);
-    }
 #else
-    const int copy = ::fcntl(client.fileno(), F_DUPFD, 0); // no close-on-exec on the copy
-    REQUIRE(copy >= 0);
-    auto control = child_sees(copy);
-    ::close(copy);
-    if (!control) {
-        MESSAGE("this system gives no path to the running program: skipped");
-        return;
-    }
-    REQUIRE(*control == helper_inherited);
-#endif
-
-    for (csnet::native_handle_type h : {listener.fileno(), client.fileno(), accepted.first.fileno()}) {
-        auto seen = child_sees(h);
-        if (!seen) {
+        const int copy = ::fcntl(client.fileno(), F_DUPFD, 0);  // no close-on-exec on the copy
+        REQUIRE(copy >= 0);
+        auto control = child_sees(copy);
+        ::close(copy);
+        if (!control) {
             MESSAGE("this system gives no path to the running program: skipped");
             return;
         }
-        CAPTURE(h);
-        CHECK(*seen == helper_not_inherited);
+        REQUIRE(*control == helper_inherited);
+#endif
+
+        for (csnet::native_handle_type h : {listener.fileno(), client.fileno(), accepted.first.fileno()}) {
+            auto seen = child_sees(h);
+            if (!seen) {
+                MESSAGE("this system gives no path to the running program: skipped");
+                return;
+            }
+            CAPTURE(h);
+            CHECK(*seen == helper_not_inherited);
+        }
     }
-}
 
-TEST_CASE("CSNET_TRACE=1 in the environment prints the trace on standard error") {
-    auto traced = run_self({{"CSNET_TEST_HELPER", "trace"}, {"CSNET_TRACE", "1"}}, {});
-    if (!traced) {
-        MESSAGE("this system gives no path to the running program: skipped");
-        return;
+    TEST_CASE("CSNET_TRACE=1 in the environment prints the trace on standard error") {
+        auto traced = run_self({{"CSNET_TEST_HELPER", "trace"}, {"CSNET_TRACE", "1"}}, {});
+        if (!traced) {
+            MESSAGE("this system gives no path to the running program: skipped");
+            return;
+        }
+        CHECK(traced->exit_code == helper_traced);
+        CAPTURE(traced->error_output);
+        CHECK(contains(traced->error_output, "[csnet] socket(AF_INET, SOCK_DGRAM) -> "));
+
+        auto quiet = run_self({{"CSNET_TEST_HELPER", "trace"}}, {"CSNET_TRACE"});
+        REQUIRE(quiet.has_value());
+        CHECK(quiet->exit_code == helper_traced);
+        CHECK_FALSE(contains(quiet->error_output, "[csnet]"));
     }
-    CHECK(traced->exit_code == helper_traced);
-    CAPTURE(traced->error_output);
-    CHECK(contains(traced->error_output, "[csnet] socket(AF_INET, SOCK_DGRAM) -> "));
 
-    auto quiet = run_self({{"CSNET_TEST_HELPER", "trace"}}, {"CSNET_TRACE"});
-    REQUIRE(quiet.has_value());
-    CHECK(quiet->exit_code == helper_traced);
-    CHECK_FALSE(contains(quiet->error_output, "[csnet]"));
-}
-
-} // TEST_SUITE
+}  // TEST_SUITE

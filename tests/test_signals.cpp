@@ -6,20 +6,20 @@
 
 #ifndef _WIN32
 
-#include <atomic>  // std::atomic
-#include <chrono>  // std::chrono::milliseconds
-#include <csignal> // sigaction, SIGPIPE, SIGUSR1
-#include <string>  // std::string
-#include <thread>  // std::thread
+#include <atomic>   // std::atomic
+#include <chrono>   // std::chrono::milliseconds
+#include <csignal>  // sigaction, SIGPIPE, SIGUSR1
+#include <string>   // std::string
+#include <thread>   // std::thread
 
-#include <pthread.h>    // pthread_kill, pthread_self
-#include <sys/socket.h> // struct linger
-#include <sys/wait.h>   // waitpid
-#include <unistd.h>     // fork, _exit
+#include <pthread.h>     // pthread_kill, pthread_self
+#include <sys/socket.h>  // struct linger
+#include <sys/wait.h>    // waitpid
+#include <unistd.h>      // fork, _exit
 
 #if defined(__linux__)
-#include <fstream>       // std::ifstream: /proc/self/task/<tid>/stat
-#include <sys/syscall.h> // SYS_gettid
+#include <fstream>        // std::ifstream: /proc/self/task/<tid>/stat
+#include <sys/syscall.h>  // SYS_gettid
 #endif
 
 using csnet_test::connected_pair;
@@ -130,9 +130,7 @@ int write_to_closed_peer(Write write) {
 
 std::atomic<int> signals_handled{0};
 
-extern "C" void count_signal(int) {
-    signals_handled.fetch_add(1);
-}
+extern "C" void count_signal(int) { signals_handled.fetch_add(1); }
 
 /// Installs an empty SIGUSR1 handler WITHOUT SA_RESTART (so a blocked call
 /// fails with EINTR), restoring the old one on destruction.
@@ -142,7 +140,7 @@ public:
         struct sigaction sa {};
         sa.sa_handler = count_signal;
         sigemptyset(&sa.sa_mask);
-        sa.sa_flags = 0; // no SA_RESTART
+        sa.sa_flags = 0;  // no SA_RESTART
         sigaction(SIGUSR1, &sa, &old_);
         signals_handled.store(0);
     }
@@ -155,9 +153,7 @@ private:
 };
 
 #if defined(__linux__)
-long current_tid() {
-    return static_cast<long>(syscall(SYS_gettid));
-}
+long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
 
 /// True when the thread is asleep in the kernel (state S in /proc).
 bool thread_is_sleeping(long tid) {
@@ -217,205 +213,202 @@ private:
     std::thread thread_;
 };
 
-} // namespace
+}  // namespace
 
 TEST_SUITE("signals") {
+    TEST_CASE("sendall to a closed peer does not kill the process with SIGPIPE") {
+        const int status = run_in_child(
+            [] { return write_to_closed_peer([](csnet::socket& s) { s.sendall(std::string(65536, 'x')); }); });
+        check_child_status(status);
+    }
 
-TEST_CASE("sendall to a closed peer does not kill the process with SIGPIPE") {
-    const int status = run_in_child([] {
-        return write_to_closed_peer([](csnet::socket& s) { s.sendall(std::string(65536, 'x')); });
-    });
-    check_child_status(status);
-}
+    TEST_CASE("send to a closed peer does not kill the process with SIGPIPE") {
+        const int status = run_in_child(
+            [] { return write_to_closed_peer([](csnet::socket& s) { s.send(std::string(65536, 'x')); }); });
+        check_child_status(status);
+    }
 
-TEST_CASE("send to a closed peer does not kill the process with SIGPIPE") {
-    const int status = run_in_child([] {
-        return write_to_closed_peer([](csnet::socket& s) { s.send(std::string(65536, 'x')); });
-    });
-    check_child_status(status);
-}
+    TEST_CASE("a peer that closed normally then gets a write does not kill the process") {
+        const int status = run_in_child([] {
+            auto pair = connected_pair();
+            pair.server.close();  // FIN, no reset: the first write is accepted, later ones fail
+            for (int i = 0; i < 100; ++i) {
+                try {
+                    pair.client.sendall("hello?");
+                } catch (const csnet::error& e) {
+                    if (!sigpipe_is_default()) {
+                        return static_cast<int>(child_disposition_changed);
+                    }
+                    return static_cast<int>(
+                        (e.code() == std::errc::broken_pipe || e.code() == std::errc::connection_reset)
+                            ? child_ok
+                            : child_wrong_code);
+                }
+            }
+            return static_cast<int>(child_no_error);
+        });
+        check_child_status(status);
+    }
 
-TEST_CASE("a peer that closed normally then gets a write does not kill the process") {
-    const int status = run_in_child([] {
+    TEST_CASE("csnet leaves the process's SIGPIPE disposition alone") {
+        struct sigaction before {};
+        sigaction(SIGPIPE, nullptr, &before);
+        {
+            auto pair = connected_pair();
+            pair.client.sendall("x");
+            pair.server.settimeout(5.0);
+            CHECK(pair.server.recv(1) == "x");
+        }
+        struct sigaction after {};
+        sigaction(SIGPIPE, nullptr, &after);
+        const bool unchanged = before.sa_handler == after.sa_handler;
+        CHECK(unchanged);
+    }
+
+    TEST_CASE("a signal during a blocked recv with a timeout neither fails it nor resets the deadline") {
+        interrupting_handler handler;
         auto pair = connected_pair();
-        pair.server.close(); // FIN, no reset: the first write is accepted, later ones fail
-        for (int i = 0; i < 100; ++i) {
+        pair.server.settimeout(0.5);
+        std::atomic<bool> done{false};
+        stopwatch clock;
+        bool timed_out = false;
+        int sent = 0;
+        {
+            signal_sender sender(done);
             try {
-                pair.client.sendall("hello?");
+                pair.server.recv(10);
+            } catch (const csnet::timeout&) {
+                timed_out = true;
             } catch (const csnet::error& e) {
-                if (!sigpipe_is_default()) {
-                    return static_cast<int>(child_disposition_changed);
-                }
-                return static_cast<int>((e.code() == std::errc::broken_pipe ||
-                                         e.code() == std::errc::connection_reset)
-                                            ? child_ok
-                                            : child_wrong_code);
+                FAIL("recv failed instead of retrying: " << e.what());
             }
+            done.store(true);
+            sent = sender.sent();
         }
-        return static_cast<int>(child_no_error);
-    });
-    check_child_status(status);
-}
+        const double took = clock.seconds();
+        CAPTURE(took);
+        CAPTURE(sent);
+        CHECK(signals_handled.load() > 0);
+        CHECK(timed_out);
+        CHECK(took >= 0.45);
+        CHECK(took < 2.0);  // a deadline restarted at every signal would never come
+    }
 
-TEST_CASE("csnet leaves the process's SIGPIPE disposition alone") {
-    struct sigaction before {};
-    sigaction(SIGPIPE, nullptr, &before);
-    {
+    TEST_CASE("a signal during a blocking recv does not fail it and the data still arrives") {
+        interrupting_handler handler;
         auto pair = connected_pair();
-        pair.client.sendall("x");
-        pair.server.settimeout(5.0);
-        CHECK(pair.server.recv(1) == "x");
-    }
-    struct sigaction after {};
-    sigaction(SIGPIPE, nullptr, &after);
-    const bool unchanged = before.sa_handler == after.sa_handler;
-    CHECK(unchanged);
-}
-
-TEST_CASE("a signal during a blocked recv with a timeout neither fails it nor resets the deadline") {
-    interrupting_handler handler;
-    auto pair = connected_pair();
-    pair.server.settimeout(0.5);
-    std::atomic<bool> done{false};
-    stopwatch clock;
-    bool timed_out = false;
-    int sent = 0;
-    {
-        signal_sender sender(done);
-        try {
-            pair.server.recv(10);
-        } catch (const csnet::timeout&) {
-            timed_out = true;
-        } catch (const csnet::error& e) {
-            FAIL("recv failed instead of retrying: " << e.what());
-        }
-        done.store(true);
-        sent = sender.sent();
-    }
-    const double took = clock.seconds();
-    CAPTURE(took);
-    CAPTURE(sent);
-    CHECK(signals_handled.load() > 0);
-    CHECK(timed_out);
-    CHECK(took >= 0.45);
-    CHECK(took < 2.0); // a deadline restarted at every signal would never come
-}
-
-TEST_CASE("a signal during a blocking recv does not fail it and the data still arrives") {
-    interrupting_handler handler;
-    auto pair = connected_pair();
-    std::atomic<bool> done{false};
-    std::string got;
-    {
-        signal_sender sender(done);
-        // The peer sends after 0.3 s, from its own thread; recv blocks meanwhile.
-        std::thread peer([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            pair.client.sendall("after signals");
-        });
-        try {
-            got = pair.server.recv(13, csnet::msg_waitall);
-        } catch (const csnet::error& e) {
-            FAIL("recv failed instead of retrying: " << e.what());
-        }
-        done.store(true);
-        peer.join();
-    }
-    CHECK(signals_handled.load() > 0);
-    CHECK(got == "after signals");
-}
-
-TEST_CASE("a signal during a blocked accept with a timeout neither fails it nor resets the deadline") {
-    interrupting_handler handler;
-    csnet::socket listener = csnet_test::listening_socket();
-    listener.settimeout(0.4);
-    std::atomic<bool> done{false};
-    stopwatch clock;
-    bool timed_out = false;
-    {
-        signal_sender sender(done);
-        try {
-            listener.accept();
-        } catch (const csnet::timeout&) {
-            timed_out = true;
-        } catch (const csnet::error& e) {
-            FAIL("accept failed instead of retrying: " << e.what());
-        }
-        done.store(true);
-    }
-    const double took = clock.seconds();
-    CAPTURE(took);
-    CHECK(signals_handled.load() > 0);
-    CHECK(timed_out);
-    CHECK(took >= 0.35);
-    CHECK(took < 2.0);
-}
-
-TEST_CASE("a signal during a blocked sendall neither fails it nor loses bytes") {
-    interrupting_handler handler;
-    auto pair = connected_pair();
-    const std::string data = csnet_test::pattern(4u * 1024u * 1024u);
-    std::atomic<bool> done{false};
-    std::size_t received = 0;
-    bool in_order = true;
-    {
-        signal_sender sender(done);
-        // The reader starts late (pacing), so sendall blocks on a full buffer first.
-        std::thread reader([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            pair.server.settimeout(10.0);
-            for (int i = 0; i < 1000000 && received < data.size(); ++i) {
-                std::string part = pair.server.recv(65536);
-                if (part.empty()) {
-                    break;
-                }
-                for (std::size_t k = 0; k < part.size() && in_order; ++k) {
-                    in_order = part[k] == data[received + k];
-                }
-                received += part.size();
+        std::atomic<bool> done{false};
+        std::string got;
+        {
+            signal_sender sender(done);
+            // The peer sends after 0.3 s, from its own thread; recv blocks meanwhile.
+            std::thread peer([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                pair.client.sendall("after signals");
+            });
+            try {
+                got = pair.server.recv(13, csnet::msg_waitall);
+            } catch (const csnet::error& e) {
+                FAIL("recv failed instead of retrying: " << e.what());
             }
-        });
-        try {
-            pair.client.sendall(data);
-        } catch (const csnet::error& e) {
-            FAIL("sendall failed instead of retrying: " << e.what());
+            done.store(true);
+            peer.join();
         }
-        done.store(true);
-        reader.join();
+        CHECK(signals_handled.load() > 0);
+        CHECK(got == "after signals");
     }
-    CHECK(signals_handled.load() > 0);
-    CHECK(received == data.size());
-    CHECK(in_order);
-}
 
-TEST_CASE("a signal during a blocked selector.select() neither fails it nor resets the deadline") {
-    interrupting_handler handler;
-    auto pair = connected_pair();
-    csnet::selector sel;
-    sel.register_(pair.server, csnet::event_read);
-    std::atomic<bool> done{false};
-    stopwatch clock;
-    std::size_t ready = 99;
-    int sent = 0;
-    {
-        signal_sender sender(done);
-        try {
-            ready = sel.select(0.5).size();
-        } catch (const csnet::error& e) {
-            FAIL("select failed instead of retrying: " << e.what());
+    TEST_CASE("a signal during a blocked accept with a timeout neither fails it nor resets the deadline") {
+        interrupting_handler handler;
+        csnet::socket listener = csnet_test::listening_socket();
+        listener.settimeout(0.4);
+        std::atomic<bool> done{false};
+        stopwatch clock;
+        bool timed_out = false;
+        {
+            signal_sender sender(done);
+            try {
+                listener.accept();
+            } catch (const csnet::timeout&) {
+                timed_out = true;
+            } catch (const csnet::error& e) {
+                FAIL("accept failed instead of retrying: " << e.what());
+            }
+            done.store(true);
         }
-        done.store(true);
-        sent = sender.sent();
+        const double took = clock.seconds();
+        CAPTURE(took);
+        CHECK(signals_handled.load() > 0);
+        CHECK(timed_out);
+        CHECK(took >= 0.35);
+        CHECK(took < 2.0);
     }
-    const double took = clock.seconds();
-    CAPTURE(took);
-    CAPTURE(sent);
-    CHECK(signals_handled.load() > 0);
-    CHECK(ready == 0);   // the time ran out: nothing was ready
-    CHECK(took >= 0.45);
-    CHECK(took < 2.0);   // a deadline restarted at every signal would never come
-}
 
-} // TEST_SUITE
+    TEST_CASE("a signal during a blocked sendall neither fails it nor loses bytes") {
+        interrupting_handler handler;
+        auto pair = connected_pair();
+        const std::string data = csnet_test::pattern(4u * 1024u * 1024u);
+        std::atomic<bool> done{false};
+        std::size_t received = 0;
+        bool in_order = true;
+        {
+            signal_sender sender(done);
+            // The reader starts late (pacing), so sendall blocks on a full buffer first.
+            std::thread reader([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                pair.server.settimeout(10.0);
+                for (int i = 0; i < 1000000 && received < data.size(); ++i) {
+                    std::string part = pair.server.recv(65536);
+                    if (part.empty()) {
+                        break;
+                    }
+                    for (std::size_t k = 0; k < part.size() && in_order; ++k) {
+                        in_order = part[k] == data[received + k];
+                    }
+                    received += part.size();
+                }
+            });
+            try {
+                pair.client.sendall(data);
+            } catch (const csnet::error& e) {
+                FAIL("sendall failed instead of retrying: " << e.what());
+            }
+            done.store(true);
+            reader.join();
+        }
+        CHECK(signals_handled.load() > 0);
+        CHECK(received == data.size());
+        CHECK(in_order);
+    }
 
-#endif // _WIN32
+    TEST_CASE("a signal during a blocked selector.select() neither fails it nor resets the deadline") {
+        interrupting_handler handler;
+        auto pair = connected_pair();
+        csnet::selector sel;
+        sel.register_(pair.server, csnet::event_read);
+        std::atomic<bool> done{false};
+        stopwatch clock;
+        std::size_t ready = 99;
+        int sent = 0;
+        {
+            signal_sender sender(done);
+            try {
+                ready = sel.select(0.5).size();
+            } catch (const csnet::error& e) {
+                FAIL("select failed instead of retrying: " << e.what());
+            }
+            done.store(true);
+            sent = sender.sent();
+        }
+        const double took = clock.seconds();
+        CAPTURE(took);
+        CAPTURE(sent);
+        CHECK(signals_handled.load() > 0);
+        CHECK(ready == 0);  // the time ran out: nothing was ready
+        CHECK(took >= 0.45);
+        CHECK(took < 2.0);  // a deadline restarted at every signal would never come
+    }
+
+}  // TEST_SUITE
+
+#endif  // _WIN32

@@ -46,8 +46,7 @@ int main(int argc, char* argv[]) {
         return 2;
     }
     asio::io_context io;
-    asio::ip::tcp::endpoint where(asio::ip::make_address(argv[1]),
-                                  static_cast<unsigned short>(std::atoi(argv[2])));
+    asio::ip::tcp::endpoint where(asio::ip::make_address(argv[1]), static_cast<unsigned short>(std::atoi(argv[2])));
     asio::ip::tcp::acceptor acceptor(io, where);  // reuse_address on by default
     acceptor.listen(128);
     std::fprintf(stderr, "starting up on %s port %d\n", argv[1], acceptor.local_endpoint().port());

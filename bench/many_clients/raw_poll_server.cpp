@@ -54,8 +54,8 @@ int main(int argc, char* argv[]) {
     std::fprintf(stderr, "starting up on %s port %d\n", argv[1], ntohs(address.sin_port));
 
     std::vector<pollfd> entries{{server, POLLIN, 0}};
-    std::vector<int> slot_of_fd;        // descriptor -> position in entries (and clients)
-    std::vector<client> clients(1);     // clients[0] is unused (the listener)
+    std::vector<int> slot_of_fd;     // descriptor -> position in entries (and clients)
+    std::vector<client> clients(1);  // clients[0] is unused (the listener)
     std::vector<char> buffer(chunk);
     const auto remove = [&](std::size_t i) {
         ::close(entries[i].fd);
@@ -80,7 +80,8 @@ int main(int argc, char* argv[]) {
                 for (int k = 0; k < 64; ++k) {
                     int fd = ::accept4(server, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
                     if (fd < 0) break;
-                    if (slot_of_fd.size() <= static_cast<std::size_t>(fd)) slot_of_fd.resize(static_cast<std::size_t>(fd) + 1);
+                    if (slot_of_fd.size() <= static_cast<std::size_t>(fd))
+                        slot_of_fd.resize(static_cast<std::size_t>(fd) + 1);
                     slot_of_fd[static_cast<std::size_t>(fd)] = static_cast<int>(entries.size());
                     entries.push_back({fd, POLLIN, 0});
                     clients.emplace_back();

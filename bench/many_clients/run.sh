@@ -45,7 +45,8 @@ while [ $# -gt 0 ]; do
 done
 
 mkdir -p "$build"
-flags=(-std=c++17 -O2 -DNDEBUG -Wall -Wextra -I"$ROOT/include" ${BENCH_CXXFLAGS:-})
+read -ra extra_flags <<<"${BENCH_CXXFLAGS:-}"
+flags=(-std=c++17 -O2 -DNDEBUG -Wall -Wextra -I"$ROOT/include" "${extra_flags[@]}")
 echo "building with $CXX -O2 in $build"
 "$CXX" "${flags[@]}" "$HERE/raw_poll_server.cpp" -o "$build/raw"
 "$CXX" "${flags[@]}" "$LESSON/selector.cpp" -o "$build/selector"

@@ -21,39 +21,39 @@
 #include <string>     // std::string, std::stoi
 
 int main(int argc, char* argv[]) {
-  try {
-    if (argc == 2 && std::string(argv[1]) == "--help") {
-      std::cout << "usage: capture_rst_client HOST PORT [MESSAGE]\n"
-                   "sends MESSAGE, reads only 4 bytes of the echo, closes: RST, not FIN\n";
-      return 0;
+    try {
+        if (argc == 2 && std::string(argv[1]) == "--help") {
+            std::cout << "usage: capture_rst_client HOST PORT [MESSAGE]\n"
+                         "sends MESSAGE, reads only 4 bytes of the echo, closes: RST, not FIN\n";
+            return 0;
+        }
+        if (argc < 3 || argc > 4) throw std::invalid_argument("HOST and PORT are needed");
+        std::string host = argv[1];
+        int port = std::stoi(argv[2]);
+        std::string message = argc > 3 ? argv[3] : "Hola mundo";
+
+        // Creating the TCP/IP socket and connecting: SYN, SYN-ACK, ACK on the wire
+        csnet::socket sock(csnet::af_inet, csnet::sock_stream);
+        csnet::address server_address{host, port};
+        sock.connect(server_address);
+        sock.settimeout(5.0);  // never wait for ever for an echo that does not come
+
+        // Sending the whole message: one segment with PSH, ACK and Len=10
+        sock.sendall(message);
+        std::cout << "Lo que enviaste fue : \"" << message << "\"\n";
+
+        // Reading only part of the echo: recv(4) returns at most 4 bytes
+        std::string data = sock.recv(4);
+        std::cout << "Leiste solo \"" << data << "\": el resto del eco queda sin leer\n";
+
+        // Closing with unread bytes: the system sends RST instead of FIN
+        sock.close();
+        std::cout << "Socket cerrado con datos sin leer: se envia RST, no FIN\n";
+    } catch (const std::logic_error&) {
+        std::cerr << "usage: capture_rst_client HOST PORT [MESSAGE]\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
     }
-    if (argc < 3 || argc > 4) throw std::invalid_argument("HOST and PORT are needed");
-    std::string host = argv[1];
-    int port = std::stoi(argv[2]);
-    std::string message = argc > 3 ? argv[3] : "Hola mundo";
-
-    // Creating the TCP/IP socket and connecting: SYN, SYN-ACK, ACK on the wire
-    csnet::socket sock(csnet::af_inet, csnet::sock_stream);
-    csnet::address server_address{host, port};
-    sock.connect(server_address);
-    sock.settimeout(5.0);  // never wait for ever for an echo that does not come
-
-    // Sending the whole message: one segment with PSH, ACK and Len=10
-    sock.sendall(message);
-    std::cout << "Lo que enviaste fue : \"" << message << "\"\n";
-
-    // Reading only part of the echo: recv(4) returns at most 4 bytes
-    std::string data = sock.recv(4);
-    std::cout << "Leiste solo \"" << data << "\": el resto del eco queda sin leer\n";
-
-    // Closing with unread bytes: the system sends RST instead of FIN
-    sock.close();
-    std::cout << "Socket cerrado con datos sin leer: se envia RST, no FIN\n";
-  } catch (const std::logic_error&) {
-    std::cerr << "usage: capture_rst_client HOST PORT [MESSAGE]\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
 }

@@ -189,7 +189,7 @@ outcome answer(csnet::socket& connection, const http::request& req, const settin
     fs::path file = cfg.root;
     for (const std::string& segment : target.segments) file /= fs::u8path(segment);
     std::error_code error;
-    fs::path real = fs::weakly_canonical(file, error);  // follows symbolic links
+    fs::path real = fs::weakly_canonical(file, error);                     // follows symbolic links
     if (error) return fail(404, "There is no such file on this server.");  // e.g. a name too long for the system
     if (!inside(real, cfg.root)) return fail(403, "That path leads out of the server's folder.");
 

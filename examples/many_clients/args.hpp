@@ -4,12 +4,12 @@
 // as every lesson program of csnet does.
 #pragma once
 
-#include <cstdlib>   // std::exit
-#include <iostream>  // std::cerr
-#include <map>       // std::map: option name -> value
-#include <stdexcept> // std::exception: what std::stod throws
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <cstdlib>    // std::exit
+#include <iostream>   // std::cerr
+#include <map>        // std::map: option name -> value
+#include <stdexcept>  // std::exception: what std::stod throws
+#include <string>     // std::string
+#include <vector>     // std::vector
 
 struct command_line {
     std::string host = "127.0.0.1";

@@ -19,31 +19,29 @@
 
 #include "args.hpp"  // NAME [HOST [PORT]] [--option VALUE]: --help, usage, exit 2
 
-#include <algorithm>  // std::sort, std::min
-#include <chrono>     // std::chrono::steady_clock
-#include <cstdio>     // std::printf
-#include <exception>  // std::exception
-#include <iostream>   // std::cerr
-#include <random>     // std::mt19937: the same --seed gives the same messages
-#include <stdexcept>  // std::runtime_error
-#include <string>     // std::string
-#include <string_view> // std::string_view: the part of a message not sent yet
-#include <vector>     // std::vector
+#include <algorithm>    // std::sort, std::min
+#include <chrono>       // std::chrono::steady_clock
+#include <cstdio>       // std::printf
+#include <exception>    // std::exception
+#include <iostream>     // std::cerr
+#include <random>       // std::mt19937: the same --seed gives the same messages
+#include <stdexcept>    // std::runtime_error
+#include <string>       // std::string
+#include <string_view>  // std::string_view: the part of a message not sent yet
+#include <vector>       // std::vector
 
 namespace {
 
-double now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 struct load_client {
-    csnet::socket sock;        // a new TCP socket (AF_INET, SOCK_STREAM), as in Python
+    csnet::socket sock;  // a new TCP socket (AF_INET, SOCK_STREAM), as in Python
     std::mt19937 random;
-    std::string message;       // the message on its way
-    std::size_t sent = 0;      // how much of it send() has taken
-    std::size_t echoed = 0;    // how much of it has come back
-    int done = 0;              // messages echoed completely
-    double started = 0;        // when the message's first byte was sent
+    std::string message;     // the message on its way
+    std::size_t sent = 0;    // how much of it send() has taken
+    std::size_t echoed = 0;  // how much of it has come back
+    int done = 0;            // messages echoed completely
+    double started = 0;      // when the message's first byte was sent
     bool finished = false;
 };
 
@@ -175,10 +173,10 @@ int main(int argc, char* argv[]) {
         const std::size_t i = static_cast<std::size_t>(p * static_cast<double>(total.round_trips.size() - 1));
         return total.round_trips[i] * 1000.0;
     };
-    std::printf("clients %d, messages %lld, bytes sent %lld, bytes echoed %lld, mismatches %lld, errors %lld, "
-                "seconds %.2f, connect seconds %.2f, messages/s %.0f, p50 ms %.2f, p99 ms %.2f\n",
-                clients, total.messages, total.bytes_sent, total.bytes_echoed, total.mismatches, total.errors,
-                seconds, connected - start, static_cast<double>(total.messages) / exchanging, percentile(0.50),
-                percentile(0.99));
+    std::printf(
+        "clients %d, messages %lld, bytes sent %lld, bytes echoed %lld, mismatches %lld, errors %lld, "
+        "seconds %.2f, connect seconds %.2f, messages/s %.0f, p50 ms %.2f, p99 ms %.2f\n",
+        clients, total.messages, total.bytes_sent, total.bytes_echoed, total.mismatches, total.errors, seconds,
+        connected - start, static_cast<double>(total.messages) / exchanging, percentile(0.50), percentile(0.99));
     return total.mismatches == 0 && total.errors == 0 ? 0 : 1;
 }

@@ -28,23 +28,21 @@
 
 namespace {
 
-constexpr std::size_t chunk = 65536;           // at most this much per recv()
+constexpr std::size_t chunk = 65536;             // at most this much per recv()
 constexpr std::size_t outgoing_limit = 1 << 20;  // stop reading a client with 1 MiB not yet sent
 
 // What the server keeps for each client (Python would put it in key.data too).
 struct client {
     csnet::socket conn;
     csnet::address address;
-    std::string outgoing;  // received, echoed back when the socket is writable
+    std::string outgoing;            // received, echoed back when the socket is writable
     int events = csnet::event_read;  // what the selector watches it for now
 };
 
 csnet::selector sel;
 std::list<client> clients;
 
-std::string who(const client& c) {
-    return "('" + c.address.host() + "', " + std::to_string(c.address.port()) + ")";
-}
+std::string who(const client& c) { return "('" + c.address.host() + "', " + std::to_string(c.address.port()) + ")"; }
 
 // The events a client needs now: read unless its buffer is full, write while
 // something is waiting to be sent.
@@ -115,8 +113,10 @@ void serve(client& c, int mask) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    const command_line args = parse_command_line(argc, argv, "many_clients_selector [HOST [PORT]]   "
-                                                 "(default 127.0.0.1 9999; port 0: any free port)", {});
+    const command_line args = parse_command_line(argc, argv,
+                                                 "many_clients_selector [HOST [PORT]]   "
+                                                 "(default 127.0.0.1 9999; port 0: any free port)",
+                                                 {});
     const std::string& host = args.host;
     const int port = args.port;
     try {

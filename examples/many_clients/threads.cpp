@@ -77,8 +77,8 @@ int main(int argc, char* argv[]) {
             try {
                 auto accepted = sock.accept();
                 const csnet::address client_address = accepted.second;
-                log("accepted ('" + client_address.host() + "', " + std::to_string(client_address.port()) +
-                    ") [" + std::to_string(++active) + " clients]");
+                log("accepted ('" + client_address.host() + "', " + std::to_string(client_address.port()) + ") [" +
+                    std::to_string(++active) + " clients]");
                 try {
                     // The thread owns the connection from now on; detach(): nobody waits for it.
                     std::thread(serve, std::move(accepted.first), client_address, idle).detach();

@@ -12,14 +12,14 @@
 #include <iostream>   // std::cout, std::cerr
 
 int main() {
-  try {
-    csnet::socket sock(csnet::af_inet, csnet::sock_stream);
-    std::cout << "Family : " << sock.family() << '\n';
-    std::cout << "Type : " << sock.type() << '\n';
-    std::cout << "Protocol: " << sock.proto() << '\n';
-    std::cout << '\n';
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
+    try {
+        csnet::socket sock(csnet::af_inet, csnet::sock_stream);
+        std::cout << "Family : " << sock.family() << '\n';
+        std::cout << "Type : " << sock.type() << '\n';
+        std::cout << "Protocol: " << sock.proto() << '\n';
+        std::cout << '\n';
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
+    }
 }

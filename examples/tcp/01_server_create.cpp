@@ -11,14 +11,13 @@
 #include <iostream>   // std::cerr (the report's server prints on stderr)
 
 int main() {
-  try {
-    // Creating the TCP/IP socket
-    csnet::socket sock(csnet::af_inet, csnet::sock_stream);
-    std::cerr << "created a socket: " << sock.family() << ", " << sock.type() << ", "
-              << sock.proto() << '\n';
-    // No close() needed: the socket's destructor closes it when main returns.
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
+    try {
+        // Creating the TCP/IP socket
+        csnet::socket sock(csnet::af_inet, csnet::sock_stream);
+        std::cerr << "created a socket: " << sock.family() << ", " << sock.type() << ", " << sock.proto() << '\n';
+        // No close() needed: the socket's destructor closes it when main returns.
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
+    }
 }

@@ -29,47 +29,47 @@ const char* const usage_text =
 
 // The request a command line asks for, or "" when the command line is wrong.
 std::string request_for(const std::vector<std::string>& args) {
-  if (args.size() == 2 && args[0] == "get") return "GET " + args[1];
-  if (args.size() == 3 && args[0] == "set") return "SET " + args[1] + " " + args[2];
-  if (args.size() == 2 && args[0] == "delete") return "DELETE " + args[1];
-  if (args.size() == 1 && args[0] == "list") return "LIST";
-  return "";
+    if (args.size() == 2 && args[0] == "get") return "GET " + args[1];
+    if (args.size() == 3 && args[0] == "set") return "SET " + args[1] + " " + args[2];
+    if (args.size() == 2 && args[0] == "delete") return "DELETE " + args[1];
+    if (args.size() == 1 && args[0] == "list") return "LIST";
+    return "";
 }
 
 }  // namespace
 
 int main(int argc, char* argv[]) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << usage_text;
-    return 0;
-  }
-  std::string request = args.size() >= 3 ? request_for({args.begin() + 2, args.end()}) : "";
-  int port = -1;
-  try {
-    if (args.size() >= 2) port = std::stoi(args[1]);
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  // A key is one word: "SET my key x" could not say where the key ends.
-  bool key_ok = args.size() < 4 || (!args[3].empty() && args[3].find_first_of(" \t\r\n") == std::string::npos);
-  if (request.empty() || port < 1 || port > 65535 || !key_ok) {
-    std::cerr << usage_text;
-    return 2;
-  }
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+        std::cout << usage_text;
+        return 0;
+    }
+    std::string request = args.size() >= 3 ? request_for({args.begin() + 2, args.end()}) : "";
+    int port = -1;
+    try {
+        if (args.size() >= 2) port = std::stoi(args[1]);
+    } catch (const std::exception&) {
+        port = -1;
+    }
+    // A key is one word: "SET my key x" could not say where the key ends.
+    bool key_ok = args.size() < 4 || (!args[3].empty() && args[3].find_first_of(" \t\r\n") == std::string::npos);
+    if (request.empty() || port < 1 || port > 65535 || !key_ok) {
+        std::cerr << usage_text;
+        return 2;
+    }
 
-  try {
-    // Connect to the database server: the client knows where the data lives.
-    csnet::socket db = csnet::create_connection({args[0], port}, 5.0);
+    try {
+        // Connect to the database server: the client knows where the data lives.
+        csnet::socket db = csnet::create_connection({args[0], port}, 5.0);
 
-    // One frame out, one frame back.
-    std::string reply = frames::ask(db, request);
-    db.close();
+        // One frame out, one frame back.
+        std::string reply = frames::ask(db, request);
+        db.close();
 
-    std::cout << reply << '\n';
-    return reply == "OK" || reply.rfind("OK ", 0) == 0 ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
+        std::cout << reply << '\n';
+        return reply == "OK" || reply.rfind("OK ", 0) == 0 ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
+    }
 }

@@ -16,33 +16,33 @@
 #include <string>     // std::string, std::stoi
 
 int main(int argc, char* argv[]) {
-  const char* usage = "usage: udp_02_client_connect [HOST] [PORT]";
-  try {
-    std::string host = argc > 1 ? argv[1] : "127.0.0.1";
-    if (host == "--help" || host == "-h") {
-      std::cout << usage << '\n';
-      return 0;
-    }
-    // "udp_02_client_connect 9999" puts a PORT where the HOST goes: show the usage
-    if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
-      throw std::invalid_argument("HOST comes before PORT");
-    }
-    int port = argc > 2 ? std::stoi(argv[2]) : 9999;
+    const char* usage = "usage: udp_02_client_connect [HOST] [PORT]";
+    try {
+        std::string host = argc > 1 ? argv[1] : "127.0.0.1";
+        if (host == "--help" || host == "-h") {
+            std::cout << usage << '\n';
+            return 0;
+        }
+        // "udp_02_client_connect 9999" puts a PORT where the HOST goes: show the usage
+        if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
+            throw std::invalid_argument("HOST comes before PORT");
+        }
+        int port = argc > 2 ? std::stoi(argv[2]) : 9999;
 
-    csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
-    std::cout << "Family : " << sock.family() << '\n';
-    std::cout << "Type : " << sock.type() << '\n';
-    std::cout << "Protocol: " << sock.proto() << '\n';
-    std::cout << '\n';
+        csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
+        std::cout << "Family : " << sock.family() << '\n';
+        std::cout << "Type : " << sock.type() << '\n';
+        std::cout << "Protocol: " << sock.proto() << '\n';
+        std::cout << '\n';
 
-    csnet::address server_address{host, port};
-    // No connect(): UDP has no connection; each sendto() names server_address
-    std::cout << "no connection: datagrams will go to " << server_address << '\n';
-  } catch (const std::logic_error&) {
-    std::cerr << usage << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
+        csnet::address server_address{host, port};
+        // No connect(): UDP has no connection; each sendto() names server_address
+        std::cout << "no connection: datagrams will go to " << server_address << '\n';
+    } catch (const std::logic_error&) {
+        std::cerr << usage << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
+    }
 }

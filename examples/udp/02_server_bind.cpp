@@ -18,32 +18,32 @@
 #include <string>     // std::string, std::stoi
 
 int main(int argc, char* argv[]) {
-  const char* usage = "usage: udp_02_server_bind [HOST] [PORT]";
-  try {
-    std::string host = argc > 1 ? argv[1] : "127.0.0.1";
-    if (host == "--help" || host == "-h") {
-      std::cout << usage << '\n';
-      return 0;
-    }
-    // "udp_02_server_bind 9999" puts a PORT where the HOST goes: show the usage
-    if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
-      throw std::invalid_argument("HOST comes before PORT");
-    }
-    int port = argc > 2 ? std::stoi(argv[2]) : 9999;
+    const char* usage = "usage: udp_02_server_bind [HOST] [PORT]";
+    try {
+        std::string host = argc > 1 ? argv[1] : "127.0.0.1";
+        if (host == "--help" || host == "-h") {
+            std::cout << usage << '\n';
+            return 0;
+        }
+        // "udp_02_server_bind 9999" puts a PORT where the HOST goes: show the usage
+        if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
+            throw std::invalid_argument("HOST comes before PORT");
+        }
+        int port = argc > 2 ? std::stoi(argv[2]) : 9999;
 
-    // Creating the UDP/IP socket
-    csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
+        // Creating the UDP/IP socket
+        csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
 
-    // Binding the socket to the address and port
-    csnet::address server_address{host, port};
-    sock.bind(server_address);
-    auto [bound_host, bound_port] = sock.getsockname();
-    std::cerr << "starting up on " << bound_host << " port " << bound_port << '\n';
-  } catch (const std::logic_error&) {
-    std::cerr << usage << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
+        // Binding the socket to the address and port
+        csnet::address server_address{host, port};
+        sock.bind(server_address);
+        auto [bound_host, bound_port] = sock.getsockname();
+        std::cerr << "starting up on " << bound_host << " port " << bound_port << '\n';
+    } catch (const std::logic_error&) {
+        std::cerr << usage << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
+    }
 }

@@ -14,36 +14,36 @@
 #include <string>     // std::string, std::stoi
 
 int main(int argc, char* argv[]) {
-  const char* usage = "usage: udp_03_client_send [HOST] [PORT] [MESSAGE]";
-  try {
-    std::string host = argc > 1 ? argv[1] : "127.0.0.1";
-    if (host == "--help" || host == "-h") {
-      std::cout << usage << '\n';
-      return 0;
+    const char* usage = "usage: udp_03_client_send [HOST] [PORT] [MESSAGE]";
+    try {
+        std::string host = argc > 1 ? argv[1] : "127.0.0.1";
+        if (host == "--help" || host == "-h") {
+            std::cout << usage << '\n';
+            return 0;
+        }
+        // "udp_03_client_send 9999" puts a PORT where the HOST goes: show the usage
+        if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
+            throw std::invalid_argument("HOST comes before PORT");
+        }
+        int port = argc > 2 ? std::stoi(argv[2]) : 9999;
+        std::string message = argc > 3 ? argv[3] : "Hola mundo";
+
+        csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
+        std::cout << "Family : " << sock.family() << '\n';
+        std::cout << "Type : " << sock.type() << '\n';
+        std::cout << "Protocol: " << sock.proto() << '\n';
+        std::cout << '\n';
+
+        csnet::address server_address{host, port};
+        // No connect(): UDP has no connection; each sendto() names server_address
+
+        sock.sendto(message, server_address);
+        std::cout << "Lo que enviaste fue : \"" << message << "\"\n";
+    } catch (const std::logic_error&) {
+        std::cerr << usage << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
     }
-    // "udp_03_client_send 9999" puts a PORT where the HOST goes: show the usage
-    if (!host.empty() && host.find_first_not_of("0123456789") == std::string::npos) {
-      throw std::invalid_argument("HOST comes before PORT");
-    }
-    int port = argc > 2 ? std::stoi(argv[2]) : 9999;
-    std::string message = argc > 3 ? argv[3] : "Hola mundo";
-
-    csnet::socket sock(csnet::af_inet, csnet::sock_dgram);
-    std::cout << "Family : " << sock.family() << '\n';
-    std::cout << "Type : " << sock.type() << '\n';
-    std::cout << "Protocol: " << sock.proto() << '\n';
-    std::cout << '\n';
-
-    csnet::address server_address{host, port};
-    // No connect(): UDP has no connection; each sendto() names server_address
-
-    sock.sendto(message, server_address);
-    std::cout << "Lo que enviaste fue : \"" << message << "\"\n";
-  } catch (const std::logic_error&) {
-    std::cerr << usage << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
 }

@@ -46,8 +46,7 @@ int main() {
         const std::string echoed = recv_exactly(client, 4);
 
         if (received != "ping" || echoed != "ping") {
-            std::cerr << "consumer: expected \"ping\" both ways, got \"" << received
-                      << "\" and \"" << echoed << "\"\n";
+            std::cerr << "consumer: expected \"ping\" both ways, got \"" << received << "\" and \"" << echoed << "\"\n";
             return 1;
         }
         std::cout << "OK\n";

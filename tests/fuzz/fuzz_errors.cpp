@@ -13,11 +13,20 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 8) return 0;
-    static const char* const calls[] = {"socket", "bind", "listen", "accept", "connect", "connect_ex", "recv",
-                                        "recv_into", "recvfrom", "recvfrom_into", "send", "sendall", "sendto",
-                                        "shutdown", "setsockopt", "getsockopt", "getsockname", "getpeername",
-                                        "settimeout", "address", "getaddrinfo", "create_connection",
-                                        "create_server", "gethostbyname", "fileno", "detach", "select"};
+    static const char* const calls[] = {"socket",        "bind",
+                                        "listen",        "accept",
+                                        "connect",       "connect_ex",
+                                        "recv",          "recv_into",
+                                        "recvfrom",      "recvfrom_into",
+                                        "send",          "sendall",
+                                        "sendto",        "shutdown",
+                                        "setsockopt",    "getsockopt",
+                                        "getsockname",   "getpeername",
+                                        "settimeout",    "address",
+                                        "getaddrinfo",   "create_connection",
+                                        "create_server", "gethostbyname",
+                                        "fileno",        "detach",
+                                        "select"};
     const int value = static_cast<int>(data[0] | data[1] << 8) - 2000;  // also negative, and WSA-sized
     const std::error_category& category = (data[2] % 3 == 0)   ? csnet::detail::native_category()
                                           : (data[2] % 3 == 1) ? csnet::gai_category()
@@ -42,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.code() != std::errc::timed_out) std::abort();
     } catch (const csnet::error& e) {
         const std::string what = e.what();
-        if (what.rfind(std::string(where.call) + "(", 0) != 0 && what.find(where.call) == std::string::npos) std::abort();
+        if (what.rfind(std::string(where.call) + "(", 0) != 0 && what.find(where.call) == std::string::npos)
+            std::abort();
         if (e.bytes_sent() != bytes_sent) std::abort();
         if (e.code() != code) std::abort();
     }

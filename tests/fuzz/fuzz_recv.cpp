@@ -89,7 +89,7 @@ void check(bool ok) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     world w = make_world();
     static null_sink sink;
-    std::string stream_model;               // TCP bytes sent, not yet read
+    std::string stream_model;                // TCP bytes sent, not yet read
     std::deque<std::string> datagram_model;  // UDP datagrams sent, not yet read
     std::uint32_t seed = 1;
     for (std::size_t at = 0; at + 4 <= size; at += 4) {
@@ -116,81 +116,83 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         csnet::socket& s = udp ? w.udp_receiver : w.tcp_server;
         try {
             switch (op % 6) {
-            case 0: {  // send on the stream
-                // Well within the receive buffer: loopback then delivers within the send.
-                if (stream_model.size() > 48000) break;
-                const std::string out = bytes_for(n % 16000, ++seed);
-                w.tcp_client.sendall(out);
-                stream_model += out;
-                break;
-            }
-            case 1: {  // send a datagram
-                if (datagram_model.size() > 40) break;
-                const std::string out = bytes_for(n % 4000, ++seed);
-                w.udp_sender.sendto(out, w.receiver_address);
-                datagram_model.push_back(out);
-                break;
-            }
-            case 2: case 4: {  // recv / recvfrom: a string
-                std::string got;
-                if (op % 6 == 2) {
-                    got = s.recv(n, flags);
-                    if (n == 0) {
-                        check(got.empty());
+                case 0: {  // send on the stream
+                    // Well within the receive buffer: loopback then delivers within the send.
+                    if (stream_model.size() > 48000) break;
+                    const std::string out = bytes_for(n % 16000, ++seed);
+                    w.tcp_client.sendall(out);
+                    stream_model += out;
+                    break;
+                }
+                case 1: {  // send a datagram
+                    if (datagram_model.size() > 40) break;
+                    const std::string out = bytes_for(n % 4000, ++seed);
+                    w.udp_sender.sendto(out, w.receiver_address);
+                    datagram_model.push_back(out);
+                    break;
+                }
+                case 2:
+                case 4: {  // recv / recvfrom: a string
+                    std::string got;
+                    if (op % 6 == 2) {
+                        got = s.recv(n, flags);
+                        if (n == 0) {
+                            check(got.empty());
+                            break;  // no system call was made
+                        }
+                    } else {
+                        auto from = s.recvfrom(n, flags);
+                        got = from.first;
+                        if (udp) check(from.second == w.sender_address);
+                    }
+                    check(got.size() <= n);
+                    if (udp) {
+                        check(!datagram_model.empty());
+                        const std::string& d = datagram_model.front();
+                        check(got == d.substr(0, n));
+                        if (!peek) datagram_model.pop_front();
+                    } else if (n > 0) {
+                        check(got.size() <= stream_model.size());
+                        if (trunc) {
+                            check(got == std::string(got.size(), '\0'));  // discarded, never old memory
+                        } else {
+                            check(got == stream_model.substr(0, got.size()));
+                        }
+                        if (!peek) stream_model.erase(0, got.size());
+                    }
+                    break;
+                }
+                case 3:
+                case 5: {  // recv_into / recvfrom_into: a buffer of exactly n bytes
+                    std::vector<char> buffer(n);
+                    const csnet::mutable_buffer into{n ? buffer.data() : nullptr, n};
+                    std::size_t got = 0;
+                    if (op % 6 == 3) {
+                        got = s.recv_into(into, m, flags);
+                    } else {
+                        auto from = s.recvfrom_into(into, m, flags);
+                        got = from.first;
+                        if (udp) check(from.second == w.sender_address);
+                    }
+                    const std::size_t asked = m == 0 ? n : m;
+                    if (asked == 0 && op % 6 == 3) {
+                        check(got == 0);
                         break;  // no system call was made
                     }
-                } else {
-                    auto from = s.recvfrom(n, flags);
-                    got = from.first;
-                    if (udp) check(from.second == w.sender_address);
-                }
-                check(got.size() <= n);
-                if (udp) {
-                    check(!datagram_model.empty());
-                    const std::string& d = datagram_model.front();
-                    check(got == d.substr(0, n));
-                    if (!peek) datagram_model.pop_front();
-                } else if (n > 0) {
-                    check(got.size() <= stream_model.size());
-                    if (trunc) {
-                        check(got == std::string(got.size(), '\0'));  // discarded, never old memory
-                    } else {
-                        check(got == stream_model.substr(0, got.size()));
+                    if (udp) {
+                        check(!datagram_model.empty());
+                        const std::string& d = datagram_model.front();
+                        const std::size_t copied = d.size() < asked ? d.size() : asked;
+                        check(got == (trunc ? d.size() : copied));
+                        check(std::string(buffer.data(), copied) == d.substr(0, copied));
+                        if (!peek) datagram_model.pop_front();
+                    } else if (asked > 0) {
+                        check(got <= asked && got <= stream_model.size());
+                        if (!trunc) check(std::string(buffer.data(), got) == stream_model.substr(0, got));
+                        if (!peek) stream_model.erase(0, got);
                     }
-                    if (!peek) stream_model.erase(0, got.size());
+                    break;
                 }
-                break;
-            }
-            case 3: case 5: {  // recv_into / recvfrom_into: a buffer of exactly n bytes
-                std::vector<char> buffer(n);
-                const csnet::mutable_buffer into{n ? buffer.data() : nullptr, n};
-                std::size_t got = 0;
-                if (op % 6 == 3) {
-                    got = s.recv_into(into, m, flags);
-                } else {
-                    auto from = s.recvfrom_into(into, m, flags);
-                    got = from.first;
-                    if (udp) check(from.second == w.sender_address);
-                }
-                const std::size_t asked = m == 0 ? n : m;
-                if (asked == 0 && op % 6 == 3) {
-                    check(got == 0);
-                    break;  // no system call was made
-                }
-                if (udp) {
-                    check(!datagram_model.empty());
-                    const std::string& d = datagram_model.front();
-                    const std::size_t copied = d.size() < asked ? d.size() : asked;
-                    check(got == (trunc ? d.size() : copied));
-                    check(std::string(buffer.data(), copied) == d.substr(0, copied));
-                    if (!peek) datagram_model.pop_front();
-                } else if (asked > 0) {
-                    check(got <= asked && got <= stream_model.size());
-                    if (!trunc) check(std::string(buffer.data(), got) == stream_model.substr(0, got));
-                    if (!peek) stream_model.erase(0, got);
-                }
-                break;
-            }
             }
         } catch (const csnet::error& e) {
             if (e.code() == std::errc::invalid_argument) continue;  // nbytes larger than the buffer
