@@ -6,19 +6,28 @@
 //
 // How to read this file
 // ---------------------
-// It is written to be read by students, top to bottom, in the order of the
-// course's Python report:
+// It is written to be read by students, top to bottom. First what a program
+// uses, in the order of the course's Python report:
 //
 //   1. includes                       what each system header gives us
-//   2. the platform layer             the ONLY place where Windows and POSIX differ
+//   2. platform types                 native_handle_type: a socket as the system names it
 //   3. constants                      AF_INET, SOCK_STREAM, ... (and how they print)
 //   4. errors                         csnet::error, csnet::timeout, csnet::gaierror
-//   5. tracing                        CSNET_TRACE=1 prints every system call
-//   6. address                        Python's ('127.0.0.1', 9999) tuple
-//   7. class socket                   create, bind, listen, accept, connect,
+//      (what the classes below use from sections 10-13: declared, defined there)
+//   5. address                        Python's ('127.0.0.1', 9999) tuple
+//   6. class socket                   create, bind, listen, accept, connect,
 //                                     recv, send/sendall, sendto/recvfrom, close
-//   8. class selector                 many clients in one thread: register_, select
-//   9. free functions                 create_connection, create_server, getaddrinfo, ...
+//   7. class selector                 many clients in one thread: register_, select
+//   8. free functions                 create_connection, create_server, getaddrinfo, ...
+//   9. tracing                        CSNET_TRACE=1 prints every system call
+//
+// Then how it works inside (a student may stop before it):
+//
+//  10. the platform layer             the ONLY place where Windows and POSIX differ
+//  11. error messages and hints       what() in English or Spanish, with advice
+//  12. the trace                      where trace lines go, one whole line at a time
+//  13. addresses inside               parsing a host, sockaddr, getaddrinfo
+//  14. the public functions' bodies   to_string, gai_category, address's constructor
 //
 // Each public call says which system call it makes. A csnet call makes the same
 // system calls that a careful C program would, and nothing else: no threads, no
@@ -36,548 +45,89 @@
 // 1. Includes
 // ============================================================================
 
-#include <atomic>        // std::atomic: the trace switch and the trace lock
-#include <cstddef>       // std::size_t
-#include <cstdint>       // std::uint16_t, std::uint32_t
-#include <cstdio>        // std::fwrite, stderr: where CSNET_TRACE=1 writes
-#include <cstdlib>       // std::getenv
-#include <cstring>       // std::memcpy, std::memset, std::strlen
-#include <iosfwd>        // std::basic_ostream (declared only: operator<< is a template)
-#include <optional>      // std::optional: gettimeout() is "None" or seconds
-#include <stdexcept>     // std::runtime_error: holds the error's message
-#include <string>        // std::string: what recv() returns
-#include <string_view>   // std::string_view: what send() takes
-#include <system_error>  // std::system_error, std::error_code, std::errc
-#include <type_traits>   // std::enable_if_t, std::is_same_v
-#include <unordered_map> // std::unordered_map: the selector's descriptor -> key table
-#include <utility>       // std::pair, std::move
-#include <vector>        // std::vector: what getaddrinfo() returns
+#include <atomic>         // std::atomic: the trace switch and the trace lock
+#include <cstddef>        // std::size_t
+#include <cstdint>        // std::uint16_t, std::uint32_t
+#include <cstdio>         // std::fwrite, stderr: where CSNET_TRACE=1 writes
+#include <cstdlib>        // std::getenv
+#include <cstring>        // std::memcpy, std::memset, std::strlen
+#include <iosfwd>         // std::basic_ostream (declared only: operator<< is a template)
+#include <optional>       // std::optional: gettimeout() is "None" or seconds
+#include <stdexcept>      // std::runtime_error: holds the error's message
+#include <string>         // std::string: what recv() returns
+#include <string_view>    // std::string_view: what send() takes
+#include <system_error>   // std::system_error, std::error_code, std::errc
+#include <type_traits>    // std::enable_if_t, std::is_same_v
+#include <unordered_map>  // std::unordered_map: the selector's descriptor -> key table
+#include <utility>        // std::pair, std::move
+#include <vector>         // std::vector: what getaddrinfo() returns
 
 #if defined(_WIN32)
 // Winsock. <winsock2.h> must come before <windows.h>'s old <winsock.h>; with
 // MSVC, a <windows.h> included first (without WIN32_LEAN_AND_MEAN) has already
 // pulled in <winsock.h>, and the two clash in hundreds of errors. Say it once.
-#  if defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#    error "csnet: <windows.h> was included before <csnet.hpp> and brought in the old <winsock.h>. Fix: #include <csnet.hpp> before <windows.h>, or #define WIN32_LEAN_AND_MEAN before including <windows.h>."
-#  endif
-#  if defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
-#    error "csnet needs Windows Vista or later: define _WIN32_WINNT as 0x0600 or higher (or leave it undefined)."
-#  endif
+#if defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#error \
+    "csnet: <windows.h> was included before <csnet.hpp> and brought in the old <winsock.h>. Fix: #include <csnet.hpp> before <windows.h>, or #define WIN32_LEAN_AND_MEAN before including <windows.h>."
+#endif  // defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#if defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
+#error "csnet needs Windows Vista or later: define _WIN32_WINNT as 0x0600 or higher (or leave it undefined)."
+#endif  // defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
 // Keep <windows.h> small and keep its min/max macros away from std::min/std::max,
 // but leave the user's own settings exactly as they were.
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#    define CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#    define CSNET_UNDEF_NOMINMAX
-#  endif
-#  if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#    undef _WINSOCKAPI_   // MinGW's old winsock.h came first (via <windows.h>): its winsock2.h copes, but would #warning
-#  endif
-#  include <winsock2.h>   // socket, bind, listen, accept, send, recv, select, ...
-#  include <ws2tcpip.h>   // getaddrinfo, inet_pton, inet_ntop, socklen_t
-#  include <windows.h>    // QueryPerformanceCounter, SetHandleInformation
-#  ifdef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#    undef WIN32_LEAN_AND_MEAN
-#    undef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#  endif
-#  ifdef CSNET_UNDEF_NOMINMAX
-#    undef NOMINMAX
-#    undef CSNET_UNDEF_NOMINMAX
-#  endif
-#  if defined(_MSC_VER)
-#    pragma comment(lib, "ws2_32.lib")  // MSVC links Winsock by itself; MinGW needs -lws2_32
-#  endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#define CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#endif  // !WIN32_LEAN_AND_MEAN
+#ifndef NOMINMAX
+#define NOMINMAX
+#define CSNET_UNDEF_NOMINMAX
+#endif  // !NOMINMAX
+#if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#undef _WINSOCKAPI_    // MinGW's old winsock.h came first (via <windows.h>): its winsock2.h copes, but would #warning
+#endif                 // defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#include <winsock2.h>  // socket, bind, listen, accept, send, recv, select, ...
+#include <ws2tcpip.h>  // getaddrinfo, inet_pton, inet_ntop, socklen_t
+#include <windows.h>   // QueryPerformanceCounter, SetHandleInformation
+#ifdef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#undef WIN32_LEAN_AND_MEAN
+#undef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#endif  // CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#ifdef CSNET_UNDEF_NOMINMAX
+#undef NOMINMAX
+#undef CSNET_UNDEF_NOMINMAX
+#endif  // CSNET_UNDEF_NOMINMAX
+#if defined(_MSC_VER)
+#pragma comment(lib, "ws2_32.lib")  // MSVC links Winsock by itself; MinGW needs -lws2_32
+#endif                              // _MSC_VER
 #else
-#  include <arpa/inet.h>   // inet_pton, inet_ntop: text <-> binary addresses
-#  include <cerrno>        // errno, EINTR, EAGAIN, ...
-#  include <fcntl.h>       // fcntl: non-blocking mode, close-on-exec
-#  include <netdb.h>       // getaddrinfo, gai_strerror
-#  include <netinet/in.h>  // sockaddr_in, sockaddr_in6, IPPROTO_TCP
-#  include <netinet/tcp.h> // TCP_NODELAY
-#  include <poll.h>        // poll: wait until a socket is ready (timeouts)
-#  include <sys/socket.h>  // socket, bind, listen, accept, send, recv, ...
-#  include <sys/stat.h>    // fstat: is descriptor 2 (the trace's stderr) a socket?
-#  include <time.h>        // clock_gettime: a clock that never jumps
-#  include <unistd.h>      // close, gethostname
-#endif
+#include <arpa/inet.h>    // inet_pton, inet_ntop: text <-> binary addresses
+#include <cerrno>         // errno, EINTR, EAGAIN, ...
+#include <fcntl.h>        // fcntl: non-blocking mode, close-on-exec
+#include <netdb.h>        // getaddrinfo, gai_strerror
+#include <netinet/in.h>   // sockaddr_in, sockaddr_in6, IPPROTO_TCP
+#include <netinet/tcp.h>  // TCP_NODELAY
+#include <poll.h>         // poll: wait until a socket is ready (timeouts)
+#include <sys/socket.h>   // socket, bind, listen, accept, send, recv, ...
+#include <sys/stat.h>     // fstat: is descriptor 2 (the trace's stderr) a socket?
+#include <time.h>         // clock_gettime: a clock that never jumps
+#include <unistd.h>       // close, gethostname
+#endif                    // _WIN32
 
 namespace csnet {
 
 // ============================================================================
-// 2. The platform layer
+// 2. Platform types
 // ----------------------------------------------------------------------------
-// Everything that differs between Windows (Winsock) and POSIX stands here, in
-// small functions with the same names on both sides. The rest of the file is
-// written once, for both.
+// The one name that differs between systems and that a program may see. Every
+// other difference between Windows and POSIX is in section 10.
 // ============================================================================
 
-#if defined(_WIN32)
-
-/// A socket as the operating system names it: a SOCKET on Windows.
-using native_handle_type = SOCKET;
-inline constexpr native_handle_type invalid_native_handle = INVALID_SOCKET;
-
-namespace detail {
-
-using io_length = int;        // Winsock's send/recv count bytes in an int
-using address_length = int;   // and addresses' sizes too
-
-inline constexpr int no_sigpipe_flag = 0;  // Windows has no SIGPIPE
-inline constexpr int error_timed_out = WSAETIMEDOUT;
-
-// Winsock must be started (WSAStartup) once per process before the first socket.
-// A function-local static is initialised once, thread-safely, even when the first
-// socket is opened by a global object's constructor before main().
-inline void start_networking() {
-    struct winsock {
-        winsock() {
-            WSADATA data;
-            WSAStartup(MAKEWORD(2, 2), &data);
-        }
-        ~winsock() { WSACleanup(); }
-    };
-    static winsock started;
-    (void)started;
-}
-
-inline int last_error() { return WSAGetLastError(); }
-inline bool interrupted(int e) { return e == WSAEINTR; }
-inline bool would_block(int e) { return e == WSAEWOULDBLOCK; }
-inline bool connect_pending(int e) { return e == WSAEWOULDBLOCK || e == WSAEINPROGRESS || e == WSAEALREADY; }
-inline bool message_truncated(int e) { return e == WSAEMSGSIZE; }
-
-// Sockets are not inherited by child processes (as in Python, PEP 446).
-#  ifndef WSA_FLAG_NO_HANDLE_INHERIT
-#    define WSA_FLAG_NO_HANDLE_INHERIT 0x80
-#  endif
-// A UDP socket on Windows reports an ICMP "port unreachable" (the answer to an
-// earlier datagram sent to a port where nobody listens) as WSAECONNRESET from its
-// next recvfrom(), even when it is not connected: a UDP echo server would fail
-// because one client left before its echo arrived. csnet switches that off
-// (SIO_UDP_CONNRESET), so a UDP server behaves as on Linux and macOS, where an
-// unconnected socket never hears of it. The price: a connect()ed UDP socket on
-// Windows does not hear of it either (Linux reports Connection refused there), so
-// a UDP client with no server waits for its timeout. (CPython leaves Windows'
-// default: a Python UDP server on Windows can die of [WinError 10054].)
-inline constexpr DWORD udp_connreset_ioctl = _WSAIOW(IOC_VENDOR, 12);  // SIO_UDP_CONNRESET (<mstcpip.h>)
-inline native_handle_type open_socket(int family, int type, int proto) {
-    SOCKET s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
-        // Windows before 7 SP1 does not know the flag: clear inheritance afterwards.
-        s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED);
-        if (s != INVALID_SOCKET) SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
-    }
-    if (s != INVALID_SOCKET && type == SOCK_DGRAM) {
-        BOOL report = FALSE;
-        DWORD unused = 0;
-        WSAIoctl(s, udp_connreset_ioctl, &report, sizeof report, nullptr, 0, &unused, nullptr, nullptr);
-    }
-    return s;
-}
-
-inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
-    native_handle_type s = ::accept(listener, peer, size);
-    if (s != INVALID_SOCKET) {
-        SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
-    }
-    return s;
-}
-
-inline bool accept_inherits_nonblocking() { return true; }  // Winsock copies it: undo that
-
-inline int close_socket(native_handle_type s) { return closesocket(s); }
-
-inline int set_nonblocking(native_handle_type s, bool on) {
-    u_long mode = on ? 1 : 0;
-    return ioctlsocket(s, static_cast<long>(FIONBIO), &mode);
-}
-
-// Wait until the socket can be read (or written), at most `milliseconds`
-// (-1: for ever). 1: ready, 0: time is up, -1: error. select() is used because
-// it is the one call every Windows version (and Wine) has always had. A failed
-// non-blocking connect is reported in the "except" set, so that set is watched
-// when waiting to write (connect); not when reading, where it would also report
-// urgent (out-of-band) data that recv() does not return.
-inline int wait_ready(native_handle_type s, bool for_writing, int milliseconds) {
-    fd_set ready;
-    fd_set failed;
-    FD_ZERO(&ready);
-    FD_ZERO(&failed);
-    FD_SET(s, &ready);
-    FD_SET(s, &failed);
-    timeval limit{milliseconds / 1000, (milliseconds % 1000) * 1000};
-    int n = ::select(0, for_writing ? nullptr : &ready, for_writing ? &ready : nullptr,
-                     for_writing ? &failed : nullptr, milliseconds < 0 ? nullptr : &limit);
-    return n > 0 ? 1 : n;
-}
-
-// How the trace names the calls above (issue 7: the real calls, as a C program writes them).
-inline std::string nonblocking_call_text(const std::string& handle, bool on) {
-    return "ioctlsocket(" + handle + ", FIONBIO, " + (on ? "1)" : "0)");
-}
-inline std::string wait_call_text(const std::string& handle, bool for_writing, int milliseconds) {
-    return "select(" + handle + (for_writing ? ", write, " : ", read, ") +
-           (milliseconds < 0 ? std::string("NULL") : std::to_string(milliseconds) + " ms") + ")";
-}
-
-// "Would block", whichever call says it: one code on every platform (a
-// non-blocking connect says WSAEWOULDBLOCK here, EINPROGRESS on POSIX).
-inline constexpr int error_would_block = WSAEWOULDBLOCK;
-
-// A blocking send() of a big buffer is all-or-nothing in Winsock: when the peer
-// resets midway it reports nothing sent. sendall() sends in pieces of this size,
-// so that e.bytes_sent() counts what went out.
-inline constexpr std::size_t sendall_piece = 64 * 1024;
-
-inline bool recv_discards(int) { return false; }  // Winsock's recv never skips the copy
-
-// The trace lock (section 5): who holds it, and how a waiting thread sleeps.
-inline long process_id() { return static_cast<long>(GetCurrentProcessId()); }
-inline void pause_briefly(int round) { Sleep(round < 4 ? 0 : 1); }
-
-// CSNET_TRACE=1 writes to standard error; never when that is a socket (a
-// program started with its standard error connected to a network peer).
-inline bool standard_error_is_network() {
-    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
-    if (h == nullptr || h == INVALID_HANDLE_VALUE) return true;  // nowhere to write
-    if (GetFileType(h) != FILE_TYPE_PIPE) return false;          // sockets say "pipe"
-    int type = 0;
-    int size = static_cast<int>(sizeof type);
-    return ::getsockopt(reinterpret_cast<SOCKET>(h), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &size) == 0;
-}
-
-// The selector's one system call: WSAPoll, Winsock's poll(). Its flags are
-// POLLRDNORM/POLLWRNORM (WSAPoll refuses POLLPRI). WSAPoll with no socket at all
-// is an error, where poll() just waits: Sleep() does that wait here.
-// Known defect: before Windows 10 version 2004, WSAPoll did not report a
-// non-blocking connect() that failed (the socket never became ready); see the
-// selector section below for what csnet advises.
-using poll_entry = WSAPOLLFD;
-inline constexpr short poll_readable = POLLRDNORM;
-inline constexpr short poll_writable = POLLWRNORM;
-inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds) {
-    if (count == 0) {
-        ::Sleep(milliseconds < 0 ? INFINITE : static_cast<DWORD>(milliseconds));
-        return 0;
-    }
-    return ::WSAPoll(entries, static_cast<ULONG>(count), milliseconds);
-}
-
-inline double monotonic_seconds() {
-    LARGE_INTEGER now;
-    LARGE_INTEGER frequency;
-    QueryPerformanceCounter(&now);
-    QueryPerformanceFrequency(&frequency);
-    return static_cast<double>(now.QuadPart) / static_cast<double>(frequency.QuadPart);
-}
-
-inline bool environment_says(const char* name) {
-#  if defined(_MSC_VER)
-#    pragma warning(push)
-#    pragma warning(disable : 4996)  // getenv is fine here: the value is read at once
-#  endif
-    const char* value = std::getenv(name);
-#  if defined(_MSC_VER)
-#    pragma warning(pop)
-#  endif
-    return value != nullptr && value[0] != '\0' && value[0] != '0';
-}
-
-// gai_strerrorA writes into one static buffer (not thread-safe): ask
-// FormatMessageA for the same text, into a buffer of this call's own.
-inline std::string gai_message(int code) {
-    char buffer[512] = {};
-    DWORD size = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                                static_cast<DWORD>(code), 0, buffer, sizeof buffer, nullptr);
-    std::string text(buffer, size);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '.' || text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    if (text.empty()) text = "getaddrinfo error " + std::to_string(code);
-    return text;
-}
-
-// Short texts for when the system has none (Wine, for one).
-inline const char* winsock_fallback_text(int code) {
-    switch (code) {
-    case WSAEADDRINUSE: return "Address already in use";
-    case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
-    case WSAECONNREFUSED: return "Connection refused";
-    case WSAECONNRESET: return "Connection reset by peer";
-    case WSAECONNABORTED: return "Software caused connection abort";
-    case WSAETIMEDOUT: return "Connection timed out";
-    case WSAEWOULDBLOCK: return "Resource temporarily unavailable";
-    case WSAEINPROGRESS: return "Operation now in progress";
-    case WSAENOTCONN: return "Transport endpoint is not connected";
-    case WSAESHUTDOWN: return "Cannot send after transport endpoint shutdown";
-    case WSAEACCES: return "Permission denied";
-    case WSAEINVAL: return "Invalid argument";
-    case WSAENOTSOCK: return "Socket operation on non-socket";
-    case WSAEAFNOSUPPORT: return "Address family not supported by protocol";
-    case WSAEISCONN: return "Transport endpoint is already connected";
-    case WSAEMSGSIZE: return "Message too long";
-    case WSAENETUNREACH: return "Network is unreachable";
-    case WSAEHOSTUNREACH: return "No route to host";
-    case WSAEOPNOTSUPP: return "Operation not supported";
-    default: return nullptr;
-    }
-}
-
-// Winsock reports errors as WSAE* numbers (10061 for "connection refused"). This
-// category gives them Windows' own text and says which portable std::errc each one
-// is, so that `e.code() == std::errc::connection_refused` holds on Windows too.
-class winsock_category_type : public std::error_category {
-public:
-    const char* name() const noexcept override { return "winsock"; }
-    std::string message(int code) const override {
-        char text[512] = {};
-        DWORD size = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                                    static_cast<DWORD>(code), 0, text, sizeof text, nullptr);
-        while (size > 0 && (text[size - 1] == '\n' || text[size - 1] == '\r' || text[size - 1] == '.')) {
-            text[--size] = '\0';
-        }
-        if (size > 0) return std::string(text, size);
-        if (const char* fallback = winsock_fallback_text(code)) return fallback;
-        return "Winsock error " + std::to_string(code);
-    }
-    std::error_condition default_error_condition(int code) const noexcept override {
-        switch (code) {
-        case WSAEINTR: return std::errc::interrupted;
-        case WSAEBADF: case WSAENOTSOCK: return std::errc::bad_file_descriptor;
-        case WSAEACCES: return std::errc::permission_denied;
-        case WSAEFAULT: return std::errc::bad_address;
-        case WSAEINVAL: return std::errc::invalid_argument;
-        case WSAEMFILE: return std::errc::too_many_files_open;
-        case WSAEWOULDBLOCK: return std::errc::operation_would_block;
-        case WSAEINPROGRESS: return std::errc::operation_in_progress;
-        case WSAEALREADY: return std::errc::connection_already_in_progress;
-        case WSAEDESTADDRREQ: return std::errc::destination_address_required;
-        case WSAEMSGSIZE: return std::errc::message_size;
-        case WSAEPROTOTYPE: return std::errc::wrong_protocol_type;
-        case WSAENOPROTOOPT: return std::errc::no_protocol_option;
-        case WSAEPROTONOSUPPORT: return std::errc::protocol_not_supported;
-        case WSAEOPNOTSUPP: return std::errc::operation_not_supported;
-        case WSAEAFNOSUPPORT: case WSAEPFNOSUPPORT: return std::errc::address_family_not_supported;
-        case WSAEADDRINUSE: return std::errc::address_in_use;
-        case WSAEADDRNOTAVAIL: return std::errc::address_not_available;
-        case WSAENETDOWN: return std::errc::network_down;
-        case WSAENETUNREACH: return std::errc::network_unreachable;
-        case WSAENETRESET: return std::errc::network_reset;
-        case WSAECONNABORTED: return std::errc::connection_aborted;
-        case WSAECONNRESET: return std::errc::connection_reset;
-        case WSAENOBUFS: return std::errc::no_buffer_space;
-        case WSAEISCONN: return std::errc::already_connected;
-        case WSAENOTCONN: return std::errc::not_connected;
-        case WSAESHUTDOWN: return std::errc::broken_pipe;  // POSIX says EPIPE here
-        case WSAETIMEDOUT: return std::errc::timed_out;
-        case WSAECONNREFUSED: return std::errc::connection_refused;
-        case WSAEHOSTUNREACH: case WSAEHOSTDOWN: return std::errc::host_unreachable;
-        case WSAENAMETOOLONG: return std::errc::filename_too_long;
-        default: return std::error_condition(code, *this);
-        }
-    }
-};
-
-inline const std::error_category& native_category() {
-    static const winsock_category_type category;
-    return category;
-}
-
-inline const char* native_error_label() { return "WinError"; }  // Python prints [WinError 10061]
-
-// An error csnet finds itself, as Winsock would report it: the C runtime has no
-// text for errno values of 100 and above (EAFNOSUPPORT, ...), Winsock has.
-inline std::error_code own_error(std::errc e) {
-    switch (e) {
-    case std::errc::address_family_not_supported: return std::error_code(WSAEAFNOSUPPORT, native_category());
-    case std::errc::address_not_available: return std::error_code(WSAEADDRNOTAVAIL, native_category());
-    case std::errc::operation_not_supported: return std::error_code(WSAEOPNOTSUPP, native_category());
-    default: return std::make_error_code(e);
-    }
-}
-
-#else  // POSIX: Linux, macOS, the BSDs
-
-/// A socket as the operating system names it: a file descriptor on POSIX.
-using native_handle_type = int;
-inline constexpr native_handle_type invalid_native_handle = -1;
-
-namespace detail {
-
-using io_length = std::size_t;
-using address_length = socklen_t;
-
-// Writing to a connection the peer has closed raises SIGPIPE, whose default
-// action kills the process. csnet asks the kernel not to, call by call
-// (MSG_NOSIGNAL), or socket by socket (SO_NOSIGPIPE on macOS and the BSDs),
-// and never touches the process's signal settings.
-#  if defined(MSG_NOSIGNAL)
-inline constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
-#  else
-inline constexpr int no_sigpipe_flag = 0;
-#  endif
-inline constexpr int error_timed_out = ETIMEDOUT;
-
-inline void start_networking() {}  // nothing to start on POSIX
-
-inline int last_error() { return errno; }
-inline bool interrupted(int e) { return e == EINTR; }
-inline bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
-inline bool connect_pending(int e) { return e == EINPROGRESS || e == EALREADY; }
-inline bool message_truncated(int) { return false; }  // POSIX truncates a datagram silently
-
-inline void set_close_on_exec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
-
-// Sockets are not inherited by programs started with exec (as in Python, PEP 446).
-inline native_handle_type open_socket(int family, int type, int proto) {
-#  if defined(SOCK_CLOEXEC)
-    int fd = ::socket(family, type | SOCK_CLOEXEC, proto);
-#  else
-    int fd = ::socket(family, type, proto);
-    if (fd >= 0) set_close_on_exec(fd);
-#  endif
-#  if defined(SO_NOSIGPIPE)
-    if (fd >= 0) {
-        int on = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
-    }
-#  endif
-    return fd;
-}
-
-inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
-#  if defined(__linux__) || defined(__FreeBSD__)
-    return ::accept4(listener, peer, size, SOCK_CLOEXEC);
-#  else
-    int fd = ::accept(listener, peer, size);
-    if (fd >= 0) set_close_on_exec(fd);
-#    if defined(SO_NOSIGPIPE)
-    if (fd >= 0) {
-        int on = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
-    }
-#    endif
-    return fd;
-#  endif
-}
-
-// Linux's accept4 gives a blocking socket; macOS and the BSDs copy the listener's
-// non-blocking flag to the accepted socket.
-inline bool accept_inherits_nonblocking() {
-#  if defined(__linux__)
-    return false;
-#  else
-    return true;
-#  endif
-}
-
-inline int close_socket(native_handle_type s) { return ::close(s); }
-
-inline int set_nonblocking(native_handle_type s, bool on) {
-    int flags = ::fcntl(s, F_GETFL);
-    if (flags < 0) return -1;
-    return ::fcntl(s, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
-}
-
-// Wait until the socket can be read (or written), at most `milliseconds`
-// (-1: for ever). 1: ready, 0: time is up, -1: error (EINTR included).
-inline int wait_ready(native_handle_type s, bool for_writing, int milliseconds) {
-    pollfd entry{};
-    entry.fd = s;
-    entry.events = for_writing ? POLLOUT : POLLIN;
-    int n = ::poll(&entry, 1, milliseconds);
-    return n > 0 ? 1 : n;
-}
-
-// How the trace names the calls above (issue 7: the real calls, as a C program writes them).
-inline std::string nonblocking_call_text(const std::string& handle, bool on) {
-    return "fcntl(" + handle + (on ? ", F_SETFL, flags | O_NONBLOCK)" : ", F_SETFL, flags & ~O_NONBLOCK)");
-}
-inline std::string wait_call_text(const std::string& handle, bool for_writing, int milliseconds) {
-    return "poll(" + handle + (for_writing ? ", POLLOUT, " : ", POLLIN, ") +
-           (milliseconds < 0 ? std::string("-1") : std::to_string(milliseconds) + " ms") + ")";
-}
-
-// "Would block", whichever call says it: one code on every platform (a
-// non-blocking connect says EINPROGRESS here, WSAEWOULDBLOCK on Windows).
-inline constexpr int error_would_block = EWOULDBLOCK;
-
-// send() may take part of a buffer and say so: sendall() hands it all at once.
-inline constexpr std::size_t sendall_piece = 0x7fffffff;
-
-// Linux's MSG_TRUNC on a TCP socket discards the bytes without copying them.
-#  if defined(MSG_TRUNC)
-inline bool recv_discards(int flags) { return (flags & MSG_TRUNC) != 0; }
-#  else
-inline bool recv_discards(int) { return false; }
-#  endif
-
-// The trace lock (section 5): who holds it, and how a waiting thread sleeps.
-inline long process_id() { return static_cast<long>(::getpid()); }
-inline void pause_briefly(int round) {
-    timespec pause{0, round < 4 ? 1000L : 200000L};  // 1 us, then 0.2 ms
-    ::nanosleep(&pause, nullptr);
-}
-
-// CSNET_TRACE=1 writes to descriptor 2; never when that is a network socket
-// (a daemon started with 2>&- gets descriptor 2 for its first socket, and an
-// inetd-style server has its client there): tracing must not change the wire.
-// A local (AF_UNIX) socket, such as systemd's journal, is fine.
-inline bool standard_error_is_network() {
-    struct stat status {};
-    if (::fstat(2, &status) != 0) return true;  // closed: nowhere to write
-    if (!S_ISSOCK(status.st_mode)) return false;
-    sockaddr_storage name{};
-    socklen_t size = sizeof name;
-    if (::getsockname(2, reinterpret_cast<sockaddr*>(&name), &size) != 0) return true;
-    return name.ss_family == AF_INET || name.ss_family == AF_INET6;
-}
-
-// The selector's one system call: poll() on many sockets at once.
-using poll_entry = pollfd;
-inline constexpr short poll_readable = POLLIN;
-inline constexpr short poll_writable = POLLOUT;
-inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds) {
-    return ::poll(entries, static_cast<nfds_t>(count), milliseconds);
-}
-
-inline double monotonic_seconds() {
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
-inline bool environment_says(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr && value[0] != '\0' && value[0] != '0';
-}
-
-inline std::string gai_message(int code) { return ::gai_strerror(code); }
-
-// errno values are the portable std::errc values already.
-inline const std::error_category& native_category() { return std::generic_category(); }
-
-inline const char* native_error_label() { return "Errno"; }  // Python prints [Errno 111]
-
-// An error csnet finds itself (errno values are portable already).
-inline std::error_code own_error(std::errc e) { return std::make_error_code(e); }
-
-#endif  // _WIN32
-
-// From here on, nothing depends on the platform.
-
-inline std::error_code native_error(int code) { return std::error_code(code, native_category()); }
-
-inline io_length clamp_length(std::size_t size) {
-    // One call moves at most 2 GiB - 1: the most an int (Winsock) can count.
-    constexpr std::size_t most = 0x7fffffff;
-    return static_cast<io_length>(size < most ? size : most);
-}
-
-}  // namespace detail
+/// A socket as the operating system names it: what ::socket() returns, a file
+/// descriptor (an int) on POSIX, a SOCKET on Windows.
+using native_handle_type = decltype(::socket(0, 0, 0));
+/// "No socket": -1 on POSIX, INVALID_SOCKET (the same bits) on Windows.
+inline constexpr native_handle_type invalid_native_handle = static_cast<native_handle_type>(-1);
 
 // ============================================================================
 // 3. Constants
@@ -616,68 +166,36 @@ inline constexpr int ipproto_ipv6 = IPPROTO_IPV6;
 inline constexpr int ipv6_v6only = IPV6_V6ONLY;
 #if defined(SO_REUSEPORT)
 inline constexpr int so_reuseport = SO_REUSEPORT;
-#endif
-inline constexpr int msg_peek = MSG_PEEK;        // look at the data without taking it
+#endif                                     // SO_REUSEPORT
+inline constexpr int msg_peek = MSG_PEEK;  // look at the data without taking it
 // Wait until the whole buffer is full. Only on a blocking socket: with a timeout the
 // socket is non-blocking inside (as in Python), and recv() returns what is there.
 inline constexpr int msg_waitall = MSG_WAITALL;
-#if defined(_WIN32)
-inline constexpr int shut_rd = SD_RECEIVE;
-inline constexpr int shut_wr = SD_SEND;
-inline constexpr int shut_rdwr = SD_BOTH;
-#else
-inline constexpr int shut_rd = SHUT_RD;
-inline constexpr int shut_wr = SHUT_WR;
-inline constexpr int shut_rdwr = SHUT_RDWR;
-#endif
+inline constexpr int shut_rd = 0;    // SHUT_RD (Windows: SD_RECEIVE; section 10 checks both)
+inline constexpr int shut_wr = 1;    // SHUT_WR (Windows: SD_SEND)
+inline constexpr int shut_rdwr = 2;  // SHUT_RDWR (Windows: SD_BOTH)
 
 /// listen()'s backlog when none is given: Python's choice, min(SOMAXCONN, 128).
 inline constexpr int default_backlog = SOMAXCONN < 128 ? SOMAXCONN : 128;
 
-namespace detail {
-inline const char* name_of(address_family f) {
-    switch (f) {
-    case address_family::af_inet: return "AF_INET";
-    case address_family::af_inet6: return "AF_INET6";
-    case address_family::af_unspec: return "AF_UNSPEC";
-    }
-    return "AF_?";
-}
-inline const char* name_of(socket_kind k) {
-    switch (k) {
-    case socket_kind::sock_stream: return "SOCK_STREAM";
-    case socket_kind::sock_dgram: return "SOCK_DGRAM";
-    }
-    return "SOCK_?";
-}
-inline const char* name_of(protocol p) {
-    switch (p) {
-    case protocol::ipproto_ip: return "IPPROTO_IP";
-    case protocol::ipproto_tcp: return "IPPROTO_TCP";
-    case protocol::ipproto_udp: return "IPPROTO_UDP";
-    }
-    return "IPPROTO_?";
-}
-}  // namespace detail
-
 /// "AF_INET", "SOCK_STREAM", "IPPROTO_IP": the names Python prints.
-inline std::string to_string(address_family f) { return detail::name_of(f); }
-inline std::string to_string(socket_kind k) { return detail::name_of(k); }
-inline std::string to_string(protocol p) { return detail::name_of(p); }
+inline std::string to_string(address_family f);
+inline std::string to_string(socket_kind k);
+inline std::string to_string(protocol p);
 
 // Written as templates over the stream so that this header needs only <iosfwd>,
 // not all of <ostream>: the program that prints has <iostream> already.
 template <class Traits>
 std::basic_ostream<char, Traits>& operator<<(std::basic_ostream<char, Traits>& out, address_family f) {
-    return out << detail::name_of(f);
+    return out << to_string(f);
 }
 template <class Traits>
 std::basic_ostream<char, Traits>& operator<<(std::basic_ostream<char, Traits>& out, socket_kind k) {
-    return out << detail::name_of(k);
+    return out << to_string(k);
 }
 template <class Traits>
 std::basic_ostream<char, Traits>& operator<<(std::basic_ostream<char, Traits>& out, protocol p) {
-    return out << detail::name_of(p);
+    return out << to_string(p);
 }
 
 // ============================================================================
@@ -719,28 +237,75 @@ public:
     using error::error;
 };
 
-namespace detail {
-class gai_category_type : public std::error_category {
-public:
-    const char* name() const noexcept override { return "getaddrinfo"; }
-    std::string message(int code) const override { return gai_message(code); }
-};
-}  // namespace detail
-
 /// The category of csnet::gaierror's codes: getaddrinfo's EAI_* values.
-inline const std::error_category& gai_category() {
-    static const detail::gai_category_type category;
-    return category;
-}
+inline const std::error_category& gai_category();
+
+// ============================================================================
+// What the classes below use from the inside
+// ----------------------------------------------------------------------------
+// address, socket and selector call a few helpers that are written at the end
+// of the file (sections 10-13). Here they are only named, with their types, so
+// that the classes can use them; skip this block on a first reading.
+// ============================================================================
+
+class address;
+struct address_info;
 
 namespace detail {
 
-// What a failing call knew, used only to word the error (never on the fast path).
+// ---- Types used on both sides -----------------------------------------------
+using address_length = socklen_t;   // a sockaddr's size (Winsock's <ws2tcpip.h> has socklen_t too: an int)
+using poll_entry = pollfd;          // one socket in a poll() (Windows: WSAPoll's WSAPOLLFD is this struct)
+inline constexpr int any_kind = 0;  // getaddrinfo's "stream or datagram"
+
+/// Which readiness a wait waits for.
+enum class wait_for : unsigned char { reading, writing };
+/// A socket's mode: a call waits (blocking), or fails with "would block" (non-blocking).
+enum class io_mode : unsigned char { blocking, nonblocking };
+/// Which end of a connection: this socket's own address, or its peer's.
+enum class which_end : unsigned char { local, peer };
+
+// ---- 10. The platform layer -------------------------------------------------
+inline void start_networking();  // Winsock's WSAStartup, once; nothing on POSIX
+inline int last_error();         // errno, or WSAGetLastError()
+inline bool interrupted(int error);
+inline bool would_block(int error);
+inline bool connect_pending(int error);
+inline bool message_truncated(int error);
+inline int error_timed_out();    // ETIMEDOUT, or WSAETIMEDOUT
+inline int error_would_block();  // EWOULDBLOCK, or WSAEWOULDBLOCK
+inline std::size_t sendall_piece();
+inline bool recv_discards(int flags);
+inline native_handle_type open_socket(int family, int type, int proto);
+inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size);
+inline bool accept_inherits_nonblocking();
+inline int close_socket(native_handle_type s);
+inline int set_nonblocking(native_handle_type s, io_mode mode);
+inline int wait_ready(native_handle_type s, wait_for direction, int milliseconds);
+inline long long send_some(native_handle_type s, const char* data, std::size_t size, int flags);
+inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to,
+                             address_length to_size);
+inline long long recv_some(native_handle_type s, char* into, std::size_t size, int flags);
+inline long long recvfrom_some(native_handle_type s, char* into, std::size_t size, int flags, sockaddr* from,
+                               address_length* from_size);
+inline bool reuse_address_is_exclusive();  // Windows: so_reuseaddr means SO_EXCLUSIVEADDRUSE
+inline int set_exclusive_address_use(native_handle_type s);
+inline short poll_readable();
+inline short poll_writable();
+inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds);
+inline double monotonic_seconds();
+inline std::error_code native_error(int code);
+inline std::error_code own_error(std::errc e);
+inline std::string handle_text(native_handle_type s);  // "fd 3", or "socket 260"
+inline std::string nonblocking_call_text(const std::string& handle, io_mode mode);
+inline std::string wait_call_text(const std::string& handle, wait_for direction, int milliseconds);
+
+// ---- 11. Error messages -----------------------------------------------------
 struct failure_context {
-    const char* call = "";   // "bind"
-    std::string text;        // its arguments: "127.0.0.1:9999"
-    int port = -1;           // the port involved, if any
-    double timeout = -1;     // the socket's timeout, if one expired
+    const char* call = "";  // "bind"
+    std::string text;       // its arguments: "127.0.0.1:9999"
+    int port = -1;          // the port involved, if any
+    double timeout = -1;    // the socket's timeout, if one expired
     // Calls on the fast path (send, recv, ...) describe their arguments only
     // when they fail: formatting them on every call would cost time for nothing.
     const void* lazy_state = nullptr;
@@ -762,624 +327,82 @@ failure_context lazy_context(const char* call, const Describe& describe) {
     return context;
 }
 
-inline std::string python_style(const std::error_code& code, bool own_timeout) {
-    if (own_timeout) return "timed out";  // Python: TimeoutError: timed out
-    const char* label = (code.category() == native_category()) ? native_error_label() : "Errno";
-    return "[" + std::string(label) + " " + std::to_string(code.value()) + "] " + code.message();
-}
-
-// Seconds as Python prints a float: 2, 0.2, 1e-09 (never "0" for a tiny timeout).
-inline std::string seconds_text(double seconds) {
-    char text[32] = {};
-    std::snprintf(text, sizeof text, "%.9g", seconds);
-    return text;
-}
-
-// ---- The language of hints ---------------------------------------------------
-// Hints and csnet's own messages are in Spanish when CSNET_LANG=es, or, without
-// CSNET_LANG, when the locale asks for it (the first of LC_ALL, LC_MESSAGES, LANG
-// that is set starts with "es"). The environment is read once. The system's own
-// error text ("Connection refused") stays as the system gives it.
-enum class language : unsigned char { english, spanish };
-
-inline std::string environment_text(const char* name) {
-#if defined(_MSC_VER)
-#  pragma warning(push)
-#  pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
-#endif
-    const char* value = std::getenv(name);
-#if defined(_MSC_VER)
-#  pragma warning(pop)
-#endif
-    return value ? value : "";
-}
-
-inline language language_from_environment() {
-    for (const char* name : {"CSNET_LANG", "LC_ALL", "LC_MESSAGES", "LANG"}) {
-        const std::string value = environment_text(name);
-        if (!value.empty()) return value.compare(0, 2, "es") == 0 ? language::spanish : language::english;
-    }
-    return language::english;
-}
-
-inline language& chosen_language() {
-    static language value = language_from_environment();  // read once, thread-safely
-    return value;
-}
-
-/// For tests only: choose the language of hints (not thread-safe; call it first).
-inline void set_language_for_tests(language l) { chosen_language() = l; }
-
-// ---- The hints -----------------------------------------------------------------
-// Every hint, in English and in Spanish (tu, without accents: a Windows console
-// shows ASCII right in any code page). {} stands for a value: a port ("port 9999"
-// / "el puerto 9999"), a number of seconds, a host.
-enum class hint : int {
-    name_not_found, port_in_use, port_in_use_reuse_set, port_in_use_udp, port_in_use_other,
-    refused, refused_udp, low_port, broadcast, timed_out_after, timed_out, reset,
-    broken_pipe, send_never_connected, no_such_address, closed_socket, not_connected, shutdown_not_connected,
-    not_connected_udp, destination_required, would_block, in_progress, unreachable,
-    family_mismatch, socket_family_unspec, socket_family_unknown, listen_accept_udp,
-    accept_not_listening, listen_connected, already_connected, too_many_files,
-    // csnet's own messages, written elsewhere in English (matched, then translated)
-    host_with_port, bad_port, bad_port_short, bad_ipv4, bad_ipv4_decimal, bad_ipv6, ipv6_brackets,
-    ipv6_zone, ipv6_on_inet, ipv4_on_inet6, no_family_address, bad_timeout, size_too_large,
-    nbytes_too_large, null_buffer, dualstack_family, no_reuseport, nul_in_host, listen_on_connected,
-    connect_started, shutdown_how, selector_registered_twice, selector_not_registered, selector_closed_socket,
-    selector_events, selector_closed_while_registered,
-};
-
-struct hint_text {
-    hint id;
-    const char* english;
-    const char* spanish;
-};
-
-inline constexpr hint_text hint_table[] = {
-    {hint::name_not_found,
-     "the name could not be turned into an address: check its spelling, or use an IP address such as 127.0.0.1",
-     "el nombre no se pudo convertir en una direccion: revisa como esta escrito, o usa una direccion IP como "
-     "127.0.0.1"},
-    {hint::port_in_use,
-     "{} is taken: another program (or another run of this one) is using it, or the connections of an earlier "
-     "run are still closing (TIME_WAIT, a minute or two); stop the other program or choose another port, and "
-     "set so_reuseaddr before bind(), in every run, so that a restarted server takes its port back at once",
-     "{} esta ocupado: otro programa (u otra ejecucion de este) lo usa, o las conexiones de una ejecucion "
-     "anterior aun se estan cerrando (TIME_WAIT, uno o dos minutos); deten el otro programa o elige otro puerto, "
-     "y pon so_reuseaddr antes de bind(), en cada ejecucion, para que un servidor reiniciado recupere su puerto "
-     "al momento"},
-    {hint::port_in_use_reuse_set,
-     "another program (or another run of this one) is using {}; so_reuseaddr is set, so connections still "
-     "closing get in the way only if the run that left them did not set it too (then wait a minute or two): "
-     "stop the other program or choose another port",
-     "otro programa (u otra ejecucion de este) esta usando {}; so_reuseaddr esta puesto, asi que las conexiones "
-     "que aun se cierran solo estorban si la ejecucion que las dejo no lo puso tambien (entonces espera uno o "
-     "dos minutos): deten el otro programa o elige otro puerto"},
-    {hint::port_in_use_udp,
-     "another program (or another run of this one) is using UDP {}: stop it or choose another port "
-     "(so_reuseaddr would not help: on UDP it lets two programs share the port, and each datagram reaches "
-     "only one of them)",
-     "otro programa (u otra ejecucion de este) esta usando {} UDP: detenlo o elige otro puerto (so_reuseaddr no "
-     "ayudaria: en UDP deja que dos programas compartan el puerto, y cada datagrama llega solo a uno de ellos)"},
-    {hint::port_in_use_other,
-     "another program (or another run of this one) is using {}: stop it or choose another port",
-     "otro programa (u otra ejecucion de este) esta usando {}: detenlo o elige otro puerto"},
-    {hint::refused,
-     "nothing is listening on {} at that address: start the server first, and check the host and port; a "
-     "server bound to 127.0.0.1 takes clients from its own machine only (bind it to \"\" or 0.0.0.0 to take "
-     "other machines)",
-     "nada escucha en {} de esa direccion: arranca primero el servidor, y revisa el host y el puerto; un "
-     "servidor enlazado a 127.0.0.1 solo acepta clientes de su propia maquina (enlazalo a \"\" o 0.0.0.0 para "
-     "aceptar otras maquinas)"},
-    {hint::refused_udp,
-     "nothing is listening on UDP {} at that address: that machine answered a datagram with ICMP \"port "
-     "unreachable\", which a connected UDP socket reports here; start the server first, and check the host and "
-     "port",
-     "nada escucha en {} UDP de esa direccion: esa maquina respondio a un datagrama con ICMP \"port "
-     "unreachable\", que un socket UDP conectado informa aqui; arranca primero el servidor, y revisa el host y "
-     "el puerto"},
-    {hint::low_port,
-     "ports below 1024 are reserved for the administrator; choose a port above 1023, such as 9999",
-     "los puertos bajo 1024 estan reservados al administrador; elige un puerto sobre 1023, como 9999"},
-    {hint::broadcast,
-     "sending to a broadcast address needs setsockopt(csnet::sol_socket, csnet::so_broadcast, 1) first",
-     "enviar a una direccion de broadcast necesita antes setsockopt(csnet::sol_socket, csnet::so_broadcast, 1)"},
-    {hint::timed_out_after,
-     "nothing happened within the {} s set with settimeout(); is the other side running, and sending?",
-     "no paso nada en los {} s fijados con settimeout(); esta funcionando el otro lado, y esta enviando?"},
-    {hint::timed_out,
-     "the other side stopped answering: is it running, and is the network up?",
-     "el otro lado dejo de responder: esta funcionando, y funciona la red?"},
-    {hint::reset,
-     "the peer closed the connection abruptly (it stopped, or closed without reading everything)",
-     "el otro extremo cerro la conexion de golpe (se detuvo, o cerro sin leer todo)"},
-    {hint::broken_pipe,
-     "the peer has closed the connection: it will not read anything more",
-     "el otro extremo cerro la conexion: ya no leera nada mas"},
-    {hint::send_never_connected,
-     "this TCP socket never connected: call connect() first (a server talks to a client on the socket that "
-     "accept() returned, not on the listening one)",
-     "este socket TCP nunca se conecto: llama primero a connect() (un servidor habla con un cliente por el "
-     "socket que devolvio accept(), no por el que escucha)"},
-    {hint::no_such_address,
-     "this machine has no such address: bind to 127.0.0.1 (this machine only) or to \"\" (all its addresses)",
-     "esta maquina no tiene esa direccion: enlaza a 127.0.0.1 (solo esta maquina) o a \"\" (todas sus "
-     "direcciones)"},
-    {hint::closed_socket,
-     "this socket is closed (or was moved from): create a new csnet::socket",
-     "este socket esta cerrado (o fue movido): crea un nuevo csnet::socket"},
-    {hint::not_connected,
-     "this TCP socket is not connected: call connect() first (a server talks to a client on the socket that "
-     "accept() returned, not on the listening one)",
-     "este socket TCP no esta conectado: llama primero a connect() (un servidor habla con un cliente por el "
-     "socket que devolvio accept(), no por el que escucha)"},
-    {hint::shutdown_not_connected,
-     "shutdown() is for a connected socket (Windows refuses it on a listening one too); to stop using a "
-     "socket, close() it",
-     "shutdown() es para un socket conectado (Windows tampoco lo acepta en uno que escucha); para dejar de usar "
-     "un socket, cierralo con close()"},
-    {hint::not_connected_udp,
-     "this UDP socket has no peer: send with sendto(data, address), or call connect(address) first",
-     "este socket UDP no tiene destino: envia con sendto(data, address), o llama antes a connect(address)"},
-    {hint::destination_required,
-     "a UDP socket without connect() does not know where to send: use sendto(data, address), or call "
-     "connect(address) once and then send()",
-     "un socket UDP sin connect() no sabe a donde enviar: usa sendto(data, address), o llama una vez a "
-     "connect(address) y despues a send()"},
-    {hint::would_block,
-     "the socket is non-blocking (settimeout(0) or setblocking(false)) and nothing was ready yet",
-     "el socket no bloquea (settimeout(0) o setblocking(false)) y aun no habia nada listo"},
-    {hint::in_progress,
-     "the socket is non-blocking, so connect() only started the connection; wait until it is writable",
-     "el socket no bloquea, asi que connect() solo inicio la conexion; espera a que se pueda escribir en el"},
-    {hint::unreachable,
-     "there is no route to that address: check the IP address and the network",
-     "no hay ruta hacia esa direccion: revisa la direccion IP y la red"},
-    {hint::family_mismatch,
-     "the address and the socket are of different families: IPv6 addresses need csnet::af_inet6, IPv4 ones "
-     "csnet::af_inet",
-     "la direccion y el socket son de familias distintas: las direcciones IPv6 necesitan csnet::af_inet6, las "
-     "IPv4 csnet::af_inet"},
-    {hint::socket_family_unspec,
-     "a socket needs a family: csnet::af_inet (IPv4) or csnet::af_inet6 (IPv6); af_unspec is only for "
-     "getaddrinfo(), to mean \"either\"",
-     "un socket necesita una familia: csnet::af_inet (IPv4) o csnet::af_inet6 (IPv6); af_unspec es solo para "
-     "getaddrinfo(), y significa \"cualquiera\""},
-    {hint::socket_family_unknown,
-     "that is not an address family csnet knows: use csnet::af_inet (IPv4) or csnet::af_inet6 (IPv6)",
-     "esa no es una familia de direcciones que csnet conozca: usa csnet::af_inet (IPv4) o csnet::af_inet6 "
-     "(IPv6)"},
-    {hint::listen_accept_udp,
-     "listen() and accept() are for TCP sockets (csnet::sock_stream); a UDP socket just calls recvfrom() after "
-     "bind()",
-     "listen() y accept() son para sockets TCP (csnet::sock_stream); un socket UDP solo llama a recvfrom() "
-     "despues de bind()"},
-    {hint::accept_not_listening,
-     "accept() needs a listening socket: call listen() first, after bind() (a socket shut down with shutdown() "
-     "accepts no more connections)",
-     "accept() necesita un socket que escuche: llama primero a listen(), despues de bind() (un socket cerrado "
-     "con shutdown() ya no acepta conexiones)"},
-    {hint::listen_connected,
-     "a connected socket cannot listen: a server creates its own socket, then bind(), listen(), accept()",
-     "un socket conectado no puede escuchar: un servidor crea su propio socket, luego bind(), listen(), "
-     "accept()"},
-    {hint::already_connected,
-     "this socket is already connected; a new connection needs a new socket",
-     "este socket ya esta conectado; una conexion nueva necesita un socket nuevo"},
-    {hint::too_many_files,
-     "the program has too many sockets or files open: close the ones you no longer need",
-     "el programa tiene demasiados sockets o archivos abiertos: cierra los que ya no necesites"},
-    {hint::host_with_port,
-     "\"{}\": the host and the port are separate: write {\"{}\", {}}",
-     "\"{}\": el host y el puerto van separados: escribe {\"{}\", {}}"},
-    {hint::bad_port,
-     "a port is a number from 0 to 65535 (0 lets the system choose a free one)",
-     "un puerto es un numero de 0 a 65535 (0 deja que el sistema elija uno libre)"},
-    {hint::bad_port_short, "a port is a number from 0 to 65535", "un puerto es un numero de 0 a 65535"},
-    {hint::bad_ipv4,
-     "\"{}\" is not a valid IPv4 address: write four numbers from 0 to 255 separated by dots, like 127.0.0.1",
-     "\"{}\" no es una direccion IPv4 valida: escribe cuatro numeros de 0 a 255 separados por puntos, como "
-     "127.0.0.1"},
-    {hint::bad_ipv4_decimal,
-     "\"{}\" is not a valid IPv4 address: write four decimal numbers from 0 to 255 separated by dots, like "
-     "127.0.0.1",
-     "\"{}\" no es una direccion IPv4 valida: escribe cuatro numeros decimales de 0 a 255 separados por puntos, "
-     "como 127.0.0.1"},
-    {hint::bad_ipv6,
-     "\"{}\" is not a valid IPv6 address (like ::1 or 2001:db8::7)",
-     "\"{}\" no es una direccion IPv6 valida (como ::1 o 2001:db8::7)"},
-    {hint::ipv6_brackets,
-     "write an IPv6 address without brackets: \"::1\", not \"[::1]\"",
-     "escribe una direccion IPv6 sin corchetes: \"::1\", no \"[::1]\""},
-    {hint::ipv6_zone,
-     "\"{}\": after % comes one interface name or number, as in fe80::1%eth0",
-     "\"{}\": despues de % va un nombre o numero de interfaz, como en fe80::1%eth0"},
-    {hint::ipv6_on_inet,
-     "\"{}\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6",
-     "\"{}\" es una direccion IPv6 pero este socket es AF_INET: crealo con csnet::af_inet6"},
-    {hint::ipv4_on_inet6,
-     "\"{}\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet",
-     "\"{}\" es una direccion IPv4 pero este socket es AF_INET6: crealo con csnet::af_inet"},
-    {hint::no_family_address, "\"{}\" has no {} address", "\"{}\" no tiene direccion {}"},
-    {hint::bad_timeout,
-     "a timeout is a number of seconds, 0 or more; settimeout(std::nullopt) means no timeout",
-     "un timeout es un numero de segundos, 0 o mas; settimeout(std::nullopt) significa sin timeout"},
-    {hint::size_too_large,
-     "the size {} is too large (a negative number converted to std::size_t?)",
-     "{} es demasiado grande (un numero negativo convertido a std::size_t?)"},
-    {hint::nbytes_too_large,
-     "nbytes ({}) is larger than the buffer ({} bytes)",
-     "nbytes ({}) es mayor que el buffer ({} bytes)"},
-    {hint::null_buffer, "the buffer's pointer is null", "el puntero del buffer es nulo"},
-    {hint::dualstack_family, "dualstack_ipv6 needs family csnet::af_inet6",
-     "dualstack_ipv6 necesita la familia csnet::af_inet6"},
-    {hint::no_reuseport, "SO_REUSEPORT is not available on this system",
-     "SO_REUSEPORT no existe en este sistema"},
-    {hint::nul_in_host,
-     "a host name or service never contains a NUL byte ('\\0'): the system would read only the text before it",
-     "un nombre de host o servicio nunca contiene un byte NUL ('\\0'): el sistema solo leeria el texto de antes"},
-    {hint::listen_on_connected,
-     "this socket is connected (by connect() or accept()); a server listens on a new socket that it bound, and "
-     "accept() gives it connected ones",
-     "este socket esta conectado (por connect() o accept()); un servidor escucha en un socket nuevo que enlazo, "
-     "y accept() le da los conectados"},
-    {hint::connect_started,
-     "the socket is non-blocking, so connect() only started the connection; wait until it is writable, then "
-     "getsockopt(csnet::sol_socket, csnet::so_error) says how it ended (0: connected)",
-     "el socket no bloquea, asi que connect() solo inicio la conexion; espera a que se pueda escribir en el, y "
-     "getsockopt(csnet::sol_socket, csnet::so_error) dira como termino (0: conectado)"},
-    {hint::shutdown_how,
-     "how is csnet::shut_rd (stop reading), csnet::shut_wr (stop sending) or csnet::shut_rdwr (both)",
-     "how es csnet::shut_rd (dejar de leer), csnet::shut_wr (dejar de enviar) o csnet::shut_rdwr (ambos)"},
-    {hint::selector_registered_twice, "{} is already registered: use modify() to change its events",
-     "{} ya esta registrado: usa modify() para cambiar sus eventos"},
-    {hint::selector_not_registered, "{} is not registered: call register_() first",
-     "{} no esta registrado: llama primero a register_()"},
-    {hint::selector_closed_socket,
-     "the socket is closed (or was moved from): only an open socket can be watched",
-     "el socket esta cerrado (o fue movido): solo se puede vigilar un socket abierto"},
-    {hint::selector_events,
-     "events must be csnet::event_read, csnet::event_write or both (event_read | event_write), not {}",
-     "events debe ser csnet::event_read, csnet::event_write o ambos (event_read | event_write), no {}"},
-    {hint::selector_closed_while_registered,
-     "{} was closed while it was registered: call unregister() before you close a socket",
-     "{} se cerro mientras estaba registrado: llama a unregister() antes de cerrar un socket"},
-};
-
-// The row of a hint; {} in its text are filled with `values`, in order.
-inline std::string say(hint id, std::initializer_list<std::string> values = {}) {
-    const char* pattern = "";
-    for (const hint_text& row : hint_table) {
-        if (row.id == id) pattern = chosen_language() == language::spanish ? row.spanish : row.english;
-    }
-    std::string text;
-    auto value = values.begin();
-    for (const char* c = pattern; *c != '\0'; ++c) {
-        if (c[0] == '{' && c[1] == '}' && value != values.end()) {
-            text += *value++;
-            ++c;
-        } else {
-            text += *c;
-        }
-    }
-    return text;
-}
-
-// Does `text` read as `pattern`, with anything in place of each {}? The pieces
-// found there go to `values`.
-inline bool matches(const char* pattern, const std::string& text, std::vector<std::string>& values) {
-    values.clear();
-    const std::string p = pattern;
-    std::size_t at = 0;    // where we are in text
-    std::size_t from = 0;  // where we are in the pattern
-    bool after_gap = false;
-    for (;;) {
-        const std::size_t gap = p.find("{}", from);
-        const std::string piece = p.substr(from, gap == std::string::npos ? std::string::npos : gap - from);
-        std::size_t found = at;
-        if (after_gap) {
-            found = gap == std::string::npos ? (text.size() >= piece.size() ? text.size() - piece.size() : std::string::npos)
-                                             : text.find(piece, at);
-            if (found == std::string::npos || found < at) return false;
-            values.push_back(text.substr(at, found - at));
-        }
-        if (text.compare(found, piece.size(), piece) != 0) return false;
-        at = found + piece.size();
-        if (gap == std::string::npos) return at == text.size();
-        from = gap + 2;
-        after_gap = true;
-    }
-}
-
-// csnet's own messages are written in English where they are found; this gives
-// them in the chosen language (unchanged when no row of the table reads as them).
-inline std::string translated(const std::string& english) {
-    if (chosen_language() == language::english) return english;
-    std::vector<std::string> values;
-    for (const hint_text& row : hint_table) {
-        if (!matches(row.english, english, values)) continue;
-        std::string text;
-        std::size_t next = 0;
-        for (const char* c = row.spanish; *c != '\0'; ++c) {
-            if (c[0] == '{' && c[1] == '}' && next < values.size()) {
-                text += values[next++];
-                ++c;
-            } else {
-                text += *c;
-            }
-        }
-        return text;
-    }
-    return english;
-}
-
-// What the failed socket is, asked of the system only while an error is worded.
-inline int socket_kind_of(native_handle_type s) {
-    int kind = 0;
-    address_length size = sizeof kind;
-    if (s == invalid_native_handle ||
-        ::getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&kind), &size) != 0) {
-        return 0;
-    }
-    return kind;
-}
-
-// The local (or, with peer, the remote) port of a socket; -1 when it has none.
-inline int port_of(native_handle_type s, bool peer) {
-    sockaddr_storage storage{};
-    address_length size = sizeof storage;
-    sockaddr* raw = reinterpret_cast<sockaddr*>(&storage);
-    if (s == invalid_native_handle || (peer ? ::getpeername(s, raw, &size) : ::getsockname(s, raw, &size)) != 0) {
-        return -1;
-    }
-    if (storage.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
-    if (storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
-    return -1;
-}
-
-inline bool reuse_address_set(native_handle_type s) {
-#if defined(_WIN32)
-    (void)s;
-    return false;  // Windows: so_reuseaddr means SO_EXCLUSIVEADDRUSE; TIME_WAIT never blocks bind
-#else
-    int value = 0;
-    address_length size = sizeof value;
-    return s != invalid_native_handle && ::getsockopt(s, SOL_SOCKET, SO_REUSEADDR, &value, &size) == 0 && value != 0;
-#endif  // _WIN32
-}
-
-// One line of advice for the errors students meet most. Empty when there is
-// nothing more useful to say than the error itself. The texts are in hint_table.
-inline std::string advice(const std::error_code& code, const failure_context& where) {
-    const bool spanish = chosen_language() == language::spanish;
-    const int kind = socket_kind_of(where.handle);
-    const bool udp = kind == SOCK_DGRAM;
-    int port_number = where.port;
-    if (port_number < 0 && code == std::errc::connection_refused) port_number = port_of(where.handle, true);
-    const std::string port = port_number >= 0 ? (spanish ? "el puerto " : "port ") + std::to_string(port_number)
-                                              : (spanish ? "ese puerto" : "that port");
-    const std::string call = where.call;
-    if (code.category() == gai_category()) return say(hint::name_not_found);
-    if (code == std::errc::address_in_use) {
-        if (udp) return say(hint::port_in_use_udp, {port});
-#if defined(_WIN32)
-        return say(hint::port_in_use_other, {port});
-#else
-        return say(reuse_address_set(where.handle) ? hint::port_in_use_reuse_set : hint::port_in_use, {port});
-#endif  // _WIN32
-    }
-    if (code == std::errc::connection_refused) return say(udp ? hint::refused_udp : hint::refused, {port});
-    if (code == std::errc::permission_denied && call == "bind" && where.port > 0 && where.port < 1024) {
-        return say(hint::low_port);
-    }
-    if (code == std::errc::permission_denied && call == "sendto") return say(hint::broadcast);
-    if (code == std::errc::timed_out) {
-        if (where.timeout >= 0) return say(hint::timed_out_after, {seconds_text(where.timeout)});
-        return say(hint::timed_out);
-    }
-    const bool peer_gone = code == std::errc::broken_pipe || code == std::errc::connection_reset ||
-                           code == std::errc::connection_aborted;
-    // Linux says "broken pipe" (Wine "reset") for a TCP socket that never connected: it has no local port.
-    if (peer_gone && kind == SOCK_STREAM && port_of(where.handle, false) <= 0) return say(hint::send_never_connected);
-    if (code == std::errc::connection_reset || code == std::errc::connection_aborted) return say(hint::reset);
-    if (code == std::errc::broken_pipe) return say(hint::broken_pipe);
-    if (code == std::errc::address_not_available) return say(hint::no_such_address);
-    if (code == std::errc::bad_file_descriptor) return say(hint::closed_socket);
-    if (code == std::errc::not_connected && call == "shutdown") return say(hint::shutdown_not_connected);
-    if (code == std::errc::not_connected) return say(udp ? hint::not_connected_udp : hint::not_connected);
-    if (code == std::errc::destination_address_required) return say(hint::destination_required);
-    // Windows: send() on a UDP socket that has no address yet (no connect, no bind) is "invalid argument".
-    if (code == std::errc::invalid_argument && udp && (call == "send" || call == "sendall")) {
-        return say(hint::destination_required);
-    }
-    if (code == std::errc::operation_would_block) return say(hint::would_block);
-    if (code == std::errc::operation_in_progress) return say(hint::in_progress);
-    if (code == std::errc::network_unreachable || code == std::errc::host_unreachable) return say(hint::unreachable);
-    if (call == "socket") {
-        const std::string created = where.arguments();  // "AF_UNSPEC, SOCK_STREAM"; "AF_?, ..." for 12345
-        if (created.compare(0, 10, "AF_UNSPEC,") == 0) return say(hint::socket_family_unspec);
-        if (created.compare(0, 4, "AF_?") == 0) return say(hint::socket_family_unknown);
-    }
-    if (code == std::errc::address_family_not_supported) return say(hint::family_mismatch);
-    if ((code == std::errc::operation_not_supported || code == std::errc::invalid_argument) &&
-        (call == "listen" || call == "accept")) {
-        if (udp) return say(hint::listen_accept_udp);
-        if (call == "accept") return say(hint::accept_not_listening);
-        if (kind == SOCK_STREAM && port_of(where.handle, true) >= 0) return say(hint::listen_connected);
-        return "";
-    }
-    if (code == std::errc::already_connected) return say(hint::already_connected);
-    if (code == std::errc::too_many_files_open) return say(hint::too_many_files);
-    return "";
-}
-
 [[noreturn]] inline void throw_error(const std::error_code& code, const failure_context& where,
-                               bool own_timeout = false, std::size_t bytes_sent = 0,
-                               const std::string& explanation = "") {
-    std::string message = std::string(where.call) + "(" + where.arguments() + "): " + python_style(code, own_timeout);
-    std::string hint_line = explanation.empty() ? advice(code, where) : translated(explanation);
-    if (!hint_line.empty()) {
-        message += (chosen_language() == language::spanish ? "\npista: " : "\nhint: ") + hint_line;
-    }
-    if (code.category() == gai_category()) throw gaierror(code, message, bytes_sent);
-    if (code == std::errc::timed_out) throw timeout(code, message, bytes_sent);
-    throw error(code, message, bytes_sent);
-}
+                                     bool own_timeout = false, std::size_t bytes_sent = 0,
+                                     const std::string& explanation = "");
+[[noreturn]] inline void raise_invalid(const failure_context& where, const std::string& explanation);
+inline std::string seconds_text(double seconds);
 
-[[noreturn]] inline void raise_invalid(const failure_context& where, const std::string& explanation) {
-    throw_error(std::make_error_code(std::errc::invalid_argument), where, false, 0, explanation);
-}
-
-}  // namespace detail
-
-// ============================================================================
-// 5. Tracing: see every system call
-// ----------------------------------------------------------------------------
-// Run a program with CSNET_TRACE=1 in its environment (or call
-// csnet::set_trace(&std::cerr)) and every system call is printed:
-//   [csnet] socket(AF_INET, SOCK_STREAM) -> fd 3
-//   [csnet] bind(fd 3, 127.0.0.1:9999) -> ok
-//   [csnet] recv(fd 4, 19) -> 10 bytes "Hola mundo"
-// Off, it costs one load and one branch per call.
-// ============================================================================
-
-namespace detail {
-
+// ---- 12. The trace ----------------------------------------------------------
 using trace_writer = void (*)(void* out, const char* text, std::size_t size);
+inline bool tracing();  // one load: is anybody listening?
+inline void trace(const std::string& line) noexcept;
+inline void set_trace_writer(void* stream, trace_writer writer);
+inline std::string preview(const char* data, std::size_t size);
+inline std::string error_text(int code);
+inline void refuse_nul(const char* call, const std::string& host, const std::string& rest);
 
-// Where trace lines go. `out` is read by every call (atomically, as other
-// threads may be tracing); both fields change only under the trace lock, which
-// also keeps lines from several threads from mixing. The lock is a word that
-// holds the id of the process whose thread holds it (0: free), so that
-//  - a waiting thread sleeps a little between tries instead of spinning;
-//  - a child forked while another thread held it (that thread does not exist in
-//    the child, and would never let go) sees another process's id, and takes it;
-//  - a trace from inside the trace (a stream that itself uses csnet) is dropped,
-//    not deadlocked: each thread knows whether it is inside.
-struct trace_state {
-    std::atomic<void*> out{nullptr};  // nullptr: tracing is off
-    trace_writer write = nullptr;
-    std::atomic<long> holder{0};
+// What one system call gave, for every call that may wait or fail: a value
+// (>= 0: the call's result), or the error number it failed with, or "csnet's
+// own timeout (settimeout) expired first".
+struct call_result {
+    long long value = 0;     // >= 0: what the system call returned
+    int error = 0;           // the error number when it failed
+    bool timed_out = false;  // the socket's timeout expired before the call could finish
 
-    trace_state() {
-        if (environment_says("CSNET_TRACE")) {
-            write = [](void* stream, const char* text, std::size_t size) {
-                if (standard_error_is_network()) return;  // never into a socket: see the platform layer
-                (void)std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));  // one call: one whole line
-                (void)std::fflush(static_cast<std::FILE*>(stream));
-            };
-            out.store(stderr);
-        }
+    bool ok() const { return value >= 0; }
+    // The result of a call that returns -1 on failure; reads the error at once.
+    static call_result of(long long result) {
+        call_result r;
+        r.value = result;
+        if (result < 0) r.error = last_error();
+        return r;
     }
-    static bool& inside() {  // this thread is writing a trace line
-        static thread_local bool writing = false;
-        return writing;
+    static call_result failed(int error_number) {
+        call_result r;
+        r.value = -1;
+        r.error = error_number;
+        return r;
     }
-    void lock() {
-        const long me = process_id();
-        for (int round = 0;; ++round) {
-            long seen = 0;
-            if (holder.compare_exchange_weak(seen, me, std::memory_order_acquire)) return;
-            if (seen != 0 && seen != me && holder.compare_exchange_strong(seen, me, std::memory_order_acquire)) {
-                return;  // held in the process we were forked from
-            }
-            pause_briefly(round);
-        }
+    static call_result expired() {
+        call_result r;
+        r.value = -1;
+        r.timed_out = true;
+        return r;
     }
-    void unlock() { holder.store(0, std::memory_order_release); }
-    void set(void* stream, trace_writer writer) {
-        const bool nested = inside();  // set_trace() called by the trace stream itself: the lock is ours
-        if (!nested) lock();
-        write = writer;
-        out.store(stream, std::memory_order_release);
-        if (!nested) unlock();
-    }
+    // How the trace shows a failure: "timed out", or "error: [Errno 111] ...".
+    std::string text() const { return timed_out ? std::string("timed out") : error_text(error); }
 };
 
-inline trace_state& tracer() {
-    static trace_state state;  // reads CSNET_TRACE once, thread-safely
-    return state;
-}
+// ---- 13. Addresses inside -----------------------------------------------------
+inline const char* name_of(address_family f);  // "AF_INET"
+inline const char* name_of(socket_kind k);     // "SOCK_STREAM"
+inline const char* name_of(protocol p);        // "IPPROTO_TCP"
 
-inline bool tracing() { return tracer().out.load(std::memory_order_acquire) != nullptr; }
+// A sockaddr big enough for IPv4 and IPv6: what the system calls take and give.
+struct socket_address {
+    sockaddr_storage storage;  // filled by the system call or by from_numeric()
+    address_length size = sizeof(sockaddr_storage);
 
-// Never throws: a stream that fails must not make a socket call fail.
-inline void trace(const std::string& line) noexcept {
-    trace_state& t = tracer();
-    if (trace_state::inside()) return;  // from inside the trace stream: dropped
-    try {
-        const std::string text = "[csnet] " + line + "\n";
-        trace_state::inside() = true;
-        t.lock();
-        try {
-            void* stream = t.out.load(std::memory_order_relaxed);
-            if (stream != nullptr) t.write(stream, text.data(), text.size());
-        } catch (...) {
-        }
-        t.unlock();
-        trace_state::inside() = false;
-    } catch (...) {
-    }
-}
+    socket_address() { storage.ss_family = AF_UNSPEC; }  // "no address" until filled
 
-inline std::string handle_text(native_handle_type s) {
-#if defined(_WIN32)
-    return "socket " + std::to_string(static_cast<unsigned long long>(s));
-#else
-    return "fd " + std::to_string(s);
-#endif
-}
+    sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
 
-// The first bytes of some data, quoted as Python would show them.
-inline std::string preview(const char* data, std::size_t size) {
-    static const char digits[] = "0123456789abcdef";
-    std::string text = "\"";
-    const std::size_t shown = size < 40 ? size : 40;
-    for (std::size_t i = 0; i < shown; ++i) {
-        const unsigned char c = static_cast<unsigned char>(data[i]);
-        if (c == '"' || c == '\\') {
-            text += '\\';
-            text += static_cast<char>(c);
-        } else if (c >= 32 && c < 127) {
-            text += static_cast<char>(c);
-        } else {
-            text += "\\x";
-            text += digits[c >> 4];
-            text += digits[c & 15];
-        }
-    }
-    text += size > shown ? "\"..." : "\"";
-    return text;
-}
+    // The numeric forms need no look-up; returns false for names.
+    inline bool from_numeric(const address& a, address_family family);
+};
 
-inline std::string error_text(int code) { return "error: " + python_style(native_error(code), false); }
-
-// A NUL byte inside a host (or service) would cut it short where the system reads
-// it: "127.0.0.1\0.evil.example" would connect to 127.0.0.1. Refused, as CPython does;
-// the message shows the whole text, escaped. `rest` is the call's other arguments.
-inline void refuse_nul(const char* call, const std::string& host, const std::string& rest) {
-    if (host.find('\0') == std::string::npos && rest.find('\0') == std::string::npos) return;
-    raise_invalid({call, preview(host.data(), host.size()) + ", " + preview(rest.data(), rest.size())},
-                  "a host name or service never contains a NUL byte ('\\0'): the system would read only "
-                  "the text before it");
-}
+inline address to_address(const socket_address& raw);
+inline std::string shown(const address& a);  // 127.0.0.1:9999, [::1]:9999, '':9999
+inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family, int kind,
+                                        const failure_context& where);
+inline socket_address resolve(const address& a, address_family family, socket_kind type, const failure_context& where);
 
 }  // namespace detail
 
-/// Print every system call on `out` (e.g. &std::cerr); nullptr stops.
-/// Any thread may call it; once it returns, no line goes to the previous stream.
-template <class Stream>
-void set_trace(Stream* out) {
-    detail::tracer().set(out, [](void* stream, const char* text, std::size_t size) {
-        Stream& s = *static_cast<Stream*>(stream);
-        s.write(text, static_cast<std::streamsize>(size));
-        s.flush();
-    });
-}
-inline void set_trace(std::nullptr_t) { detail::tracer().set(nullptr, nullptr); }
-
 // ============================================================================
-// 6. address: Python's (host, port) tuple
+// 5. address: Python's (host, port) tuple
 // ----------------------------------------------------------------------------
 //   csnet::address server_address{"127.0.0.1", 9999};
 //   auto [host, port] = client_address;          // like Python's tuple unpacking
@@ -1389,34 +412,21 @@ inline void set_trace(std::nullptr_t) { detail::tracer().set(nullptr, nullptr); 
 // needs an address (bind, connect, sendto), as Python does.
 // ============================================================================
 
-class address;
-namespace detail {
-struct socket_address;
-address to_address(const socket_address& raw);
-}  // namespace detail
-
 class address {
 public:
     /// ("", 0): any address of this machine, any port (the system picks one).
     address() = default;
 
-    address(std::string host, int port) : host_(std::move(host)), port_(port) {
-        detail::refuse_nul("address", host_, std::to_string(port));
-        const std::string call_args = "\"" + host_ + "\", " + std::to_string(port);
-        if (port < 0 || port > 65535) {
-            detail::raise_invalid({"address", call_args},
-                                  "a port is a number from 0 to 65535 (0 lets the system choose a free one)");
-        }
-        std::string problem = classify();
-        if (!problem.empty()) detail::raise_invalid({"address", call_args}, problem);
-    }
+    /// A host and a port; refuses a port outside 0..65535 and a malformed
+    /// numeric host at once (a csnet::error with std::errc::invalid_argument).
+    inline address(std::string host, int port);
 
     std::string host() const { return text_pending_ ? numeric_text() : host_; }
     int port() const noexcept { return port_; }
 
     /// "127.0.0.1:9999", or "[::1]:9999" for IPv6.
     std::string to_string() const {
-        if (kind_ == text_kind::ipv6) return "[" + host() + "]:" + std::to_string(port_);
+        if (kind_ == host_kind::ipv6) return "[" + host() + "]:" + std::to_string(port_);
         return host() + ":" + std::to_string(port_);
     }
 
@@ -1442,122 +452,22 @@ public:
 private:
     friend struct detail::socket_address;
     friend address detail::to_address(const detail::socket_address& raw);
+    friend detail::socket_address detail::resolve(const address& a, address_family family, socket_kind type,
+                                                  const detail::failure_context& where);
 
-    enum class text_kind : unsigned char { any, name, ipv4, ipv6, broadcast };
+    // What the host text is, found once by parse_host() (or set by to_address()):
+    // the calls that use the address never read the text again.
+    enum class host_kind : unsigned char { any, name, ipv4, ipv6, broadcast };
 
+    // Section 13 has the bodies.
     static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-    // Exactly four decimal numbers 0..255, no leading zeros: the standard form.
-    // (inet_aton would also take "127.1" and "0x7f.1", which surprise students.)
-    static bool parse_ipv4(const std::string& text, unsigned char out[4]) {
-        std::size_t i = 0;
-        for (int part = 0; part < 4; ++part) {
-            if (part > 0) {
-                if (i >= text.size() || text[i] != '.') return false;
-                ++i;
-            }
-            std::size_t start = i;
-            int value = 0;
-            while (i < text.size() && is_digit(text[i]) && i - start < 4) value = value * 10 + (text[i++] - '0');
-            const std::size_t length = i - start;
-            if (length == 0 || length > 3 || value > 255 || (length > 1 && text[start] == '0')) return false;
-            out[part] = static_cast<unsigned char>(value);
-        }
-        return i == text.size();
-    }
-
-    // Sorts the host text into any / name / IPv4 / IPv6 and keeps the binary
-    // form of a numeric address, so that using it later needs no look-up.
-    // Returns what is wrong with it, or "" when it is fine.
-    std::string classify() {
-        if (host_.empty()) {
-            kind_ = text_kind::any;
-            return "";
-        }
-        if (host_ == "<broadcast>") {  // Python's name for 255.255.255.255
-            kind_ = text_kind::broadcast;
-            return "";
-        }
-        if (host_.front() == '[') {
-            return "write an IPv6 address without brackets: \"::1\", not \"[::1]\"";
-        }
-        if (host_.find(':') != std::string::npos) {
-            // "localhost:9999": one colon, then a port number. (An IPv6 address has two colons or more.)
-            const std::size_t colon = host_.find(':');
-            if (host_.find(':', colon + 1) == std::string::npos && colon + 1 < host_.size() &&
-                host_.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
-                return "\"" + host_ + "\": the host and the port are separate: write {\"" + host_.substr(0, colon) +
-                       "\", " + host_.substr(colon + 1) + "}";
-            }
-            detail::start_networking();  // Winsock's inet_pton wants WSAStartup first
-            const std::size_t percent = host_.find('%');  // fe80::1%eth0: the zone (interface) after %
-            if (percent != std::string::npos &&
-                (percent + 1 == host_.size() || host_.find('%', percent + 1) != std::string::npos)) {
-                return "\"" + host_ + "\": after % comes one interface name or number, as in fe80::1%eth0";
-            }
-            const std::string bare = host_.substr(0, percent);
-            in6_addr binary{};
-            if (inet_pton(AF_INET6, bare.c_str(), &binary) != 1) {
-                return "\"" + host_ + "\" is not a valid IPv6 address (like ::1 or 2001:db8::7)";
-            }
-            kind_ = text_kind::ipv6;
-            std::memcpy(bytes_, &binary, 16);
-            return "";
-        }
-        bool numeric = true;
-        for (char c : host_) numeric = numeric && (is_digit(c) || c == '.');
-        if (numeric) {
-            if (!parse_ipv4(host_, bytes_)) {
-                return "\"" + host_ + "\" is not a valid IPv4 address: write four numbers from 0 to 255 "
-                       "separated by dots, like 127.0.0.1";
-            }
-            kind_ = text_kind::ipv4;
-            return "";
-        }
-        // Hex and octal forms such as "0x7f.0.0.1" are not names: the system would
-        // read them as numbers (inet_aton's old rules). Ask it, without any DNS query.
-        if (host_.find_first_not_of("0123456789abcdefABCDEFxX.") == std::string::npos) {
-            detail::start_networking();
-            addrinfo hints{};
-            hints.ai_family = AF_INET;
-            hints.ai_flags = AI_NUMERICHOST;
-            addrinfo* found = nullptr;
-            if (::getaddrinfo(host_.c_str(), nullptr, &hints, &found) == 0) {
-                freeaddrinfo(found);
-                return "\"" + host_ + "\" is not a valid IPv4 address: write four decimal numbers from 0 to 255 "
-                       "separated by dots, like 127.0.0.1";
-            }
-        }
-        kind_ = text_kind::name;
-        return "";
-    }
-
-    // The text of an address that came from the system (accept, recvfrom, ...),
-    // written only when asked for: a server answering datagrams never needs it.
-    std::string numeric_text() const {
-        char text[INET6_ADDRSTRLEN + 16] = {};
-        if (kind_ == text_kind::ipv6) {
-            in6_addr binary{};
-            std::memcpy(&binary, bytes_, 16);
-            inet_ntop(AF_INET6, &binary, text, sizeof text);
-            if (scope_id_ != 0) return std::string(text) + "%" + std::to_string(scope_id_);  // link-local zone
-            return text;
-        }
-        // IPv4 by hand: glibc's inet_ntop formats it with sprintf, which is slow.
-        char* out = text;
-        for (int i = 0; i < 4; ++i) {
-            const unsigned value = bytes_[i];
-            if (value >= 100) *out++ = static_cast<char>('0' + value / 100);
-            if (value >= 10) *out++ = static_cast<char>('0' + value / 10 % 10);
-            *out++ = static_cast<char>('0' + value % 10);
-            if (i < 3) *out++ = '.';
-        }
-        return std::string(text, static_cast<std::size_t>(out - text));
-    }
+    static inline bool parse_ipv4(const std::string& text, unsigned char out[4]);
+    inline std::string parse_host();
+    inline std::string numeric_text() const;
 
     std::string host_;
     int port_ = 0;
-    text_kind kind_ = text_kind::any;
+    host_kind kind_ = host_kind::any;
     bool text_pending_ = false;     // host_ not written yet: numeric_text() gives it
     std::uint32_t scope_id_ = 0;    // IPv6 zone (interface index) of a link-local address
     unsigned char bytes_[16] = {};  // the numeric address, when there is one
@@ -1585,219 +495,9 @@ struct tuple_element<1, csnet::address> {
 }  // namespace std
 
 namespace csnet {
-namespace detail {
-
-// A sockaddr big enough for IPv4 and IPv6: what the system calls take and give.
-struct socket_address {
-    sockaddr_storage storage;  // filled by the system call or by from_numeric()
-    address_length size = sizeof(sockaddr_storage);
-
-    socket_address() { storage.ss_family = AF_UNSPEC; }  // "no address" until filled
-
-    sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
-    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-
-    // The numeric forms need no look-up; returns false for names.
-    bool from_numeric(const address& a, address_family family) {
-        const bool want6 = family == address_family::af_inet6;
-        std::memset(&storage, 0, want6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-        if (want6) {
-            auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-            in6->sin6_family = AF_INET6;
-            in6->sin6_port = htons(static_cast<std::uint16_t>(a.port_));
-            size = sizeof(sockaddr_in6);
-            if (a.kind_ == address::text_kind::any) return true;  // in6addr_any is all zeros
-            if (a.kind_ != address::text_kind::ipv6 || a.host_.find('%') != std::string::npos) return false;
-            std::memcpy(&in6->sin6_addr, a.bytes_, 16);
-            in6->sin6_scope_id = a.scope_id_;
-            return true;
-        }
-        auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons(static_cast<std::uint16_t>(a.port_));
-        size = sizeof(sockaddr_in);
-        switch (a.kind_) {
-        case address::text_kind::any: in4->sin_addr.s_addr = htonl(INADDR_ANY); return true;
-        case address::text_kind::broadcast: in4->sin_addr.s_addr = htonl(INADDR_BROADCAST); return true;
-        case address::text_kind::ipv4: std::memcpy(&in4->sin_addr, a.bytes_, 4); return true;
-        default: return false;
-        }
-    }
-};
-
-inline address to_address(const socket_address& raw) {
-    address result;
-    if (raw.storage.ss_family == AF_INET) {
-        const auto* in4 = reinterpret_cast<const sockaddr_in*>(&raw.storage);
-        result.port_ = ntohs(in4->sin_port);
-        result.kind_ = address::text_kind::ipv4;
-        std::memcpy(result.bytes_, &in4->sin_addr, 4);
-    } else if (raw.storage.ss_family == AF_INET6) {
-        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&raw.storage);
-        result.port_ = ntohs(in6->sin6_port);
-        result.kind_ = address::text_kind::ipv6;
-        std::memcpy(result.bytes_, &in6->sin6_addr, 16);
-        result.scope_id_ = static_cast<std::uint32_t>(in6->sin6_scope_id);
-    } else {
-        return result;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
-    }
-    result.text_pending_ = true;
-    return result;
-}
-
-}  // namespace detail
 
 // ============================================================================
-// Name resolution: getaddrinfo (Python: socket.getaddrinfo)
-// ============================================================================
-
-/// One answer of getaddrinfo(): Python's (family, type, proto, canonname, sockaddr).
-struct address_info {
-    address_family family;
-    socket_kind type;
-    protocol proto;
-    std::string canonname;
-    csnet::address address;
-};
-
-namespace detail {
-
-inline constexpr int any_kind = 0;  // getaddrinfo's "stream or datagram"
-
-// Runs ::getaddrinfo and gives the answers; a failure is a csnet::gaierror that
-// names `call` (the csnet call that needed the look-up).
-inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family,
-                                        int kind, const failure_context& where) {
-    start_networking();
-    addrinfo hints{};
-    hints.ai_family = static_cast<int>(family);
-    hints.ai_socktype = kind;
-    addrinfo* answers = nullptr;
-    const int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service, &hints, &answers);
-    [[maybe_unused]] const int saved_errno = last_error();  // before anything else can change it
-    struct release {  // freeaddrinfo on every way out, exceptions included
-        addrinfo* list;
-        ~release() {
-            if (list != nullptr) freeaddrinfo(list);
-        }
-    } owner{answers};
-    if (tracing()) {
-        trace("getaddrinfo(\"" + host + "\", " + (service ? service : "None") + ", " + name_of(family) +
-              (kind ? std::string(", ") + name_of(static_cast<socket_kind>(kind)) : std::string()) + ") -> " +
-              (status == 0 ? "ok" : gai_message(status)));
-    }
-#if !defined(_WIN32) && defined(EAI_SYSTEM)
-    if (status == EAI_SYSTEM) throw_error(native_error(saved_errno ? saved_errno : EIO), where);
-#endif
-    if (status != 0) throw_error(std::error_code(status, gai_category()), where);
-    // Glibc answers once per kind (stream, datagram, raw); Windows once, with kind
-    // 0 meaning "any". Give the same list everywhere: a stream and a datagram answer
-    // per address (SOCK_RAW answers are left out: csnet does not open raw sockets).
-    // Counted first, then filled in place: cheaper to compile than push_back.
-    std::size_t count = 0;
-    for (const addrinfo* a = answers; a != nullptr; a = a->ai_next) {
-        if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
-        if (a->ai_socktype == SOCK_STREAM || a->ai_socktype == SOCK_DGRAM || (a->ai_socktype == 0 && kind)) count += 1;
-        if (a->ai_socktype == 0 && !kind) count += 2;
-    }
-    std::vector<address_info> results(count);
-    std::size_t i = 0;
-    for (const addrinfo* a = answers; a != nullptr; a = a->ai_next) {
-        if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
-        int kinds[2] = {a->ai_socktype, 0};
-        if (a->ai_socktype == 0) {
-            kinds[0] = kind ? kind : SOCK_STREAM;
-            kinds[1] = kind ? 0 : SOCK_DGRAM;
-        } else if (a->ai_socktype != SOCK_STREAM && a->ai_socktype != SOCK_DGRAM) {
-            continue;
-        }
-        socket_address raw;
-        std::memcpy(&raw.storage, a->ai_addr, static_cast<std::size_t>(a->ai_addrlen));
-        raw.size = static_cast<address_length>(a->ai_addrlen);
-        for (int k : kinds) {
-            if (k == 0) continue;
-            address_info& info = results[i++];
-            info.family = static_cast<address_family>(a->ai_family);
-            info.type = static_cast<socket_kind>(k);
-            info.proto = static_cast<protocol>(a->ai_protocol ? a->ai_protocol
-                                                               : (k == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP));
-            info.canonname = a->ai_canonname ? a->ai_canonname : "";
-            info.address = to_address(raw);
-        }
-    }
-    return results;
-}
-
-// The sockaddr for `a` in the socket's family: numeric hosts directly, names
-// through getaddrinfo (its first answer, as Python's bind/connect/sendto do).
-inline socket_address resolve(const address& a, address_family family, socket_kind type,
-                              const failure_context& where) {
-    socket_address raw;
-    if (raw.from_numeric(a, family)) return raw;
-    if (family == address_family::af_inet && a.host().find(':') != std::string::npos) {
-        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
-              "\"" + a.host() + "\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6");
-    }
-    if (family == address_family::af_inet6 && a.host().find(':') == std::string::npos &&
-        a.host().find_first_not_of("0123456789.") == std::string::npos) {
-        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
-              "\"" + a.host() + "\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet");
-    }
-    const std::string port = std::to_string(a.port());
-    std::vector<address_info> answers = lookup(a.host(), port.c_str(), family, static_cast<int>(type), where);
-    if (answers.empty()) {
-        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
-              "\"" + a.host() + "\" has no " + name_of(family) + " address");
-    }
-    socket_address first;
-    first.from_numeric(answers.front().address, family);
-    return first;
-}
-
-}  // namespace detail
-
-/// getaddrinfo(): the addresses a host name and a port (a number, or a service
-/// name such as "http") stand for, IPv6 and IPv4, for streams and datagrams.
-/// Python: socket.getaddrinfo('localhost', 80)
-inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
-                                             address_family family = af_unspec) {
-    detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
-    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
-    return detail::lookup(host, service.c_str(), family, detail::any_kind, where);
-}
-/// getaddrinfo() for one kind only: Python: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
-                                             address_family family, socket_kind type) {
-    detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
-    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
-    return detail::lookup(host, service.c_str(), family, static_cast<int>(type), where);
-}
-inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family = af_unspec) {
-    if (port < 0 || port > 65535) {
-        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
-                              "a port is a number from 0 to 65535");
-    }
-    return getaddrinfo(host, std::to_string(port), family);
-}
-inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family,
-                                             socket_kind type) {
-    if (port < 0 || port > 65535) {
-        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
-                              "a port is a number from 0 to 65535");
-    }
-    return getaddrinfo(host, std::to_string(port), family, type);
-}
-
-namespace detail {
-// An address as an error message shows it: 127.0.0.1:9999, [::1]:9999, and the
-// empty host (every address of this machine) as Python writes it: '':9999.
-inline std::string shown(const address& a) {
-    return a.host().empty() ? "'':" + std::to_string(a.port()) : a.to_string();
-}
-}  // namespace detail
-
-// ============================================================================
-// 7. class socket
+// 6. class socket
 // ----------------------------------------------------------------------------
 // Owns one operating-system socket. It closes it in its destructor (RAII: the
 // C++ form of Python's `finally: sock.close()`), and it can be moved but not
@@ -1878,8 +578,8 @@ public:
         const detail::failure_context where{"bind", detail::shown(local), local.port()};
         check_open(where);
         const detail::socket_address raw = detail::resolve(local, family_, type_, where);
-        const int result = ::bind(handle_, raw.get(), raw.size);
-        finish_simple(result, where, "bind(" + detail::handle_text(handle_) + ", " + local.to_string() + ")");
+        finish_simple(detail::call_result::of(::bind(handle_, raw.get(), raw.size)), where,
+                      [&] { return "bind(" + detail::handle_text(handle_) + ", " + local.to_string() + ")"; });
     }
 
     // ---- listen ------------------------------------------------------------
@@ -1892,11 +592,12 @@ public:
         const detail::failure_context where{"listen", std::to_string(backlog)};
         check_open(where);
         if (connected_ && type_ == sock_stream) {  // stopped here: the system would say only "Invalid argument"
-            detail::raise_invalid(where, "this socket is connected (by connect() or accept()); a server listens on "
-                                         "a new socket that it bound, and accept() gives it connected ones");
+            detail::raise_invalid(where,
+                                  "this socket is connected (by connect() or accept()); a server listens on "
+                                  "a new socket that it bound, and accept() gives it connected ones");
         }
-        const int result = ::listen(handle_, backlog < 0 ? 0 : backlog);
-        finish_simple(result, where, "listen(" + detail::handle_text(handle_) + ", " + std::to_string(backlog) + ")");
+        finish_simple(detail::call_result::of(::listen(handle_, backlog < 0 ? 0 : backlog)), where,
+                      [&] { return "listen(" + detail::handle_text(handle_) + ", " + std::to_string(backlog) + ")"; });
     }
 
     // ---- accept ------------------------------------------------------------
@@ -1910,7 +611,7 @@ public:
         check_open(where);
         detail::socket_address peer;
         native_handle_type accepted = invalid_native_handle;
-        const call_result r = io(false, "accept", no_size, [&] {
+        const detail::call_result r = io(detail::wait_for::reading, "accept", no_size, [&] {
             peer.size = sizeof(peer.storage);
             accepted = detail::accept_socket(handle_, peer.get(), &peer.size);
             return accepted == invalid_native_handle ? -1 : 0;
@@ -1925,8 +626,10 @@ public:
         connection.connected_ = true;
         // A new connection starts blocking, without timeout, whatever the listener's.
         if (timeout_ >= 0 && detail::accept_inherits_nonblocking()) {
-            connection.finish_simple(detail::set_nonblocking(accepted, false), where,  // `connection` closes it on error
-                                     detail::nonblocking_call_text(detail::handle_text(accepted), false));
+            connection.finish_simple(  // `connection` closes it on error
+                detail::call_result::of(detail::set_nonblocking(accepted, detail::io_mode::blocking)), where, [&] {
+                    return detail::nonblocking_call_text(detail::handle_text(accepted), detail::io_mode::blocking);
+                });
         }
         return {std::move(connection), std::move(client)};
     }
@@ -1943,15 +646,15 @@ public:
         where.port = server.port();
         where.timeout = timeout_;
         check_open(where);
-        const int err = connect_to(server, where);
-        if (err == timed_out_marker) detail::throw_error(std::make_error_code(std::errc::timed_out), where, true);
-        if (err == detail::error_would_block && timeout_ == 0) {
-            detail::throw_error(detail::native_error(err), where, false, 0,
+        const detail::call_result r = connect_to(server, where);
+        if (r.timed_out) detail::throw_error(std::make_error_code(std::errc::timed_out), where, true);
+        if (!r.ok() && r.error == detail::error_would_block() && timeout_ == 0) {
+            detail::throw_error(detail::native_error(r.error), where, false, 0,
                                 "the socket is non-blocking, so connect() only started the connection; "
                                 "wait until it is writable, then getsockopt(csnet::sol_socket, csnet::so_error) "
                                 "says how it ended (0: connected)");
         }
-        if (err != 0) detail::throw_error(detail::native_error(err), where);
+        if (!r.ok()) detail::throw_error(detail::native_error(r.error), where);
     }
 
     /// connect_ex(): like connect(), but returns the error number instead of
@@ -1963,8 +666,9 @@ public:
         detail::failure_context where = detail::lazy_context("connect_ex", arguments);
         where.port = server.port();
         check_open(where);
-        const int err = connect_to(server, where);
-        return err == timed_out_marker ? detail::error_timed_out : err;
+        const detail::call_result r = connect_to(server, where);
+        if (r.ok()) return 0;
+        return r.timed_out ? detail::error_timed_out() : r.error;
     }
 
     // ---- recv --------------------------------------------------------------
@@ -2003,10 +707,9 @@ public:
         const detail::failure_context where = detail::lazy_context("send", arguments);
         check_open(where);
         double deadline = 0;
-        const call_result r = io(true, "send", data.size(), [&] {
-            return static_cast<long long>(
-                ::send(handle_, data.data(), detail::clamp_length(data.size()), flags | detail::no_sigpipe_flag));
-        }, &deadline);
+        const detail::call_result r = io(
+            detail::wait_for::writing, "send", data.size(),
+            [&] { return detail::send_some(handle_, data.data(), data.size(), flags); }, &deadline);
         if (detail::tracing()) trace_transfer("send", data.size(), r, data.data());
         if (!r.ok()) fail(r, where);
         return static_cast<std::size_t>(r.value);
@@ -2027,11 +730,11 @@ public:
         do {
             const char* rest = data.data() + sent;
             const std::size_t all_left = data.size() - sent;
-            const std::size_t left = all_left < detail::sendall_piece ? all_left : detail::sendall_piece;
-            const call_result r = io(true, "send", left, [&] {
-                return static_cast<long long>(
-                    ::send(handle_, rest, detail::clamp_length(left), flags | detail::no_sigpipe_flag));
-            }, &deadline);
+            const std::size_t piece = detail::sendall_piece();
+            const std::size_t left = all_left < piece ? all_left : piece;
+            const detail::call_result r = io(
+                detail::wait_for::writing, "send", left, [&] { return detail::send_some(handle_, rest, left, flags); },
+                &deadline);
             if (detail::tracing()) trace_transfer("send", left, r, rest);
             if (!r.ok()) fail(r, where, sent);
             sent += static_cast<std::size_t>(r.value);
@@ -2040,24 +743,29 @@ public:
 
     // A mutable char array would be read only up to its first NUL byte: say which
     // bytes to send with std::string_view(buffer, size) instead.
-    template <std::size_t N> std::size_t send(char (&)[N], int = 0) = delete;
-    template <std::size_t N> void sendall(char (&)[N], int = 0) = delete;
-    template <std::size_t N> std::size_t sendto(char (&)[N], const address&, int = 0) = delete;
+    template <std::size_t N>
+    std::size_t send(char (&)[N], int = 0) = delete;
+    template <std::size_t N>
+    void sendall(char (&)[N], int = 0) = delete;
+    template <std::size_t N>
+    std::size_t sendto(char (&)[N], const address&, int = 0) = delete;
 
     // ---- sendto, recvfrom (UDP) --------------------------------------------
     /// sendto(): send one datagram to `destination` (UDP: no connection needed).
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
-        const auto arguments = [&] { return detail::preview(data.data(), data.size()) + ", " + detail::shown(destination); };
+        const auto arguments = [&] {
+            return detail::preview(data.data(), data.size()) + ", " + detail::shown(destination);
+        };
         detail::failure_context where = detail::lazy_context("sendto", arguments);
         where.port = destination.port();
         check_open(where);
         const detail::socket_address raw = detail::resolve(destination, family_, type_, where);
         double deadline = 0;
-        const call_result r = io(true, "sendto", data.size(), [&] {
-            return static_cast<long long>(::sendto(handle_, data.data(), detail::clamp_length(data.size()),
-                                                   flags | detail::no_sigpipe_flag, raw.get(), raw.size));
-        }, &deadline);
+        const detail::call_result r = io(
+            detail::wait_for::writing, "sendto", data.size(),
+            [&] { return detail::sendto_some(handle_, data.data(), data.size(), flags, raw.get(), raw.size); },
+            &deadline);
         if (detail::tracing()) {
             detail::trace("sendto(" + detail::handle_text(handle_) + ", " + detail::preview(data.data(), data.size()) +
                           ", " + destination.to_string() + ") -> " +
@@ -2098,11 +806,12 @@ public:
         const detail::failure_context where{"shutdown", std::to_string(how)};
         check_open(where);
         if (how != shut_rd && how != shut_wr && how != shut_rdwr) {
-            detail::raise_invalid(where, "how is csnet::shut_rd (stop reading), csnet::shut_wr (stop sending) "
-                                         "or csnet::shut_rdwr (both)");
+            detail::raise_invalid(where,
+                                  "how is csnet::shut_rd (stop reading), csnet::shut_wr (stop sending) "
+                                  "or csnet::shut_rdwr (both)");
         }
-        const int result = ::shutdown(handle_, how);
-        finish_simple(result, where, "shutdown(" + detail::handle_text(handle_) + ", " + std::to_string(how) + ")");
+        finish_simple(detail::call_result::of(::shutdown(handle_, how)), where,
+                      [&] { return "shutdown(" + detail::handle_text(handle_) + ", " + std::to_string(how) + ")"; });
     }
 
     /// close(): release the socket. Never throws; closing twice is harmless.
@@ -2131,8 +840,9 @@ public:
     void settimeout(double seconds) {
         const detail::failure_context where{"settimeout", detail::seconds_text(seconds)};
         if (!(seconds >= 0)) {  // also catches NaN
-            detail::raise_invalid(where, "a timeout is a number of seconds, 0 or more; "
-                                         "settimeout(std::nullopt) means no timeout");
+            detail::raise_invalid(where,
+                                  "a timeout is a number of seconds, 0 or more; "
+                                  "settimeout(std::nullopt) means no timeout");
         }
         set_mode(seconds, where);
     }
@@ -2177,18 +887,15 @@ public:
     void setsockopt(int level, int option, int value) {
         const detail::failure_context where{"setsockopt", option_text(level, option) + ", " + std::to_string(value)};
         check_open(where);
-#if defined(_WIN32)
-        if (level == SOL_SOCKET && option == SO_REUSEADDR) {
-            int exclusive = 1;
-            const int result = ::setsockopt(handle_, SOL_SOCKET, SO_EXCLUSIVEADDRUSE,
-                                            reinterpret_cast<const char*>(&exclusive), sizeof exclusive);
-            finish_simple(result, where, "setsockopt(" + detail::handle_text(handle_) + ", SO_EXCLUSIVEADDRUSE, 1)");
+        if (level == SOL_SOCKET && option == SO_REUSEADDR && detail::reuse_address_is_exclusive()) {  // Windows
+            finish_simple(detail::call_result::of(detail::set_exclusive_address_use(handle_)), where,
+                          [&] { return "setsockopt(" + detail::handle_text(handle_) + ", SO_EXCLUSIVEADDRUSE, 1)"; });
             reuse_address_ = value != 0;
             return;
         }
-#endif
         const int result = ::setsockopt(handle_, level, option, reinterpret_cast<const char*>(&value), sizeof value);
-        finish_simple(result, where, "setsockopt(" + detail::handle_text(handle_) + ", " + where.arguments() + ")");
+        finish_simple(detail::call_result::of(result), where,
+                      [&] { return "setsockopt(" + detail::handle_text(handle_) + ", " + where.arguments() + ")"; });
     }
     void setsockopt(protocol level, int option, int value) { setsockopt(static_cast<int>(level), option, value); }
 
@@ -2196,27 +903,27 @@ public:
     int getsockopt(int level, int option) const {
         const detail::failure_context where{"getsockopt", option_text(level, option)};
         check_open(where);
-#if defined(_WIN32)
-        if (level == SOL_SOCKET && option == SO_REUSEADDR) return reuse_address_ ? 1 : 0;
-#endif
+        if (level == SOL_SOCKET && option == SO_REUSEADDR && detail::reuse_address_is_exclusive()) {  // Windows
+            return reuse_address_ ? 1 : 0;
+        }
         int value = 0;
         detail::address_length size = sizeof value;
-        const int result = ::getsockopt(handle_, level, option, reinterpret_cast<char*>(&value), &size);
-        const int err = result != 0 ? detail::last_error() : 0;
+        const detail::call_result r =
+            detail::call_result::of(::getsockopt(handle_, level, option, reinterpret_cast<char*>(&value), &size));
         if (detail::tracing()) {
             detail::trace("getsockopt(" + detail::handle_text(handle_) + ", " + where.arguments() + ") -> " +
-                          (err ? detail::error_text(err) : std::to_string(value)));
+                          (r.ok() ? std::to_string(value) : r.text()));
         }
-        if (err) detail::throw_error(detail::native_error(err), where);
+        if (!r.ok()) detail::throw_error(detail::native_error(r.error), where);
         return value;
     }
     int getsockopt(protocol level, int option) const { return getsockopt(static_cast<int>(level), option); }
 
     // ---- who is who --------------------------------------------------------
     /// getsockname(): this socket's own address (after bind with port 0: the port chosen).
-    address getsockname() const { return name_query(false); }
+    address getsockname() const { return name_query(detail::which_end::local); }
     /// getpeername(): the address of the connected peer.
-    address getpeername() const { return name_query(true); }
+    address getpeername() const { return name_query(detail::which_end::peer); }
 
     address_family family() const noexcept { return family_; }
     socket_kind type() const noexcept { return type_; }
@@ -2238,18 +945,6 @@ public:
     explicit operator bool() const noexcept { return handle_ != invalid_native_handle; }
 
 private:
-    static constexpr int timed_out_marker = -1;  // "our own timeout expired" (errno values are > 0)
-
-    struct call_result {
-        long long value = 0;    // >= 0: the system call's result
-        int error = 0;          // the error number when it failed
-        bool timed_out = false; // csnet's own timeout expired
-        bool ok() const { return value >= 0; }
-        std::string text() const {
-            return timed_out ? std::string("timed out") : detail::error_text(error);
-        }
-    };
-
     void take(socket& other) noexcept {
         handle_ = other.handle_;
         family_ = other.family_;
@@ -2270,13 +965,20 @@ private:
     static std::string option_text(int level, int option) {
         if (level == SOL_SOCKET) {
             switch (option) {
-            case SO_REUSEADDR: return "SOL_SOCKET, SO_REUSEADDR";
-            case SO_KEEPALIVE: return "SOL_SOCKET, SO_KEEPALIVE";
-            case SO_BROADCAST: return "SOL_SOCKET, SO_BROADCAST";
-            case SO_RCVBUF: return "SOL_SOCKET, SO_RCVBUF";
-            case SO_SNDBUF: return "SOL_SOCKET, SO_SNDBUF";
-            case SO_ERROR: return "SOL_SOCKET, SO_ERROR";
-            default: break;
+                case SO_REUSEADDR:
+                    return "SOL_SOCKET, SO_REUSEADDR";
+                case SO_KEEPALIVE:
+                    return "SOL_SOCKET, SO_KEEPALIVE";
+                case SO_BROADCAST:
+                    return "SOL_SOCKET, SO_BROADCAST";
+                case SO_RCVBUF:
+                    return "SOL_SOCKET, SO_RCVBUF";
+                case SO_SNDBUF:
+                    return "SOL_SOCKET, SO_SNDBUF";
+                case SO_ERROR:
+                    return "SOL_SOCKET, SO_ERROR";
+                default:
+                    break;
             }
         }
         if (level == IPPROTO_TCP && option == TCP_NODELAY) return "IPPROTO_TCP, TCP_NODELAY";
@@ -2312,17 +1014,20 @@ private:
     }
 
     // Finishes a call that returns 0 or -1 (bind, listen, shutdown, setsockopt).
-    void finish_simple(int result, const detail::failure_context& where, const std::string& trace_call) const {
-        const int err = result != 0 ? detail::last_error() : 0;
-        if (detail::tracing()) detail::trace(trace_call + " -> " + (err ? detail::error_text(err) : "ok"));
-        if (err) {
+    // `call_text()` names the call for the trace: written only while tracing.
+    template <class CallText>
+    void finish_simple(const detail::call_result& r, const detail::failure_context& where,
+                       const CallText& call_text) const {
+        if (detail::tracing()) detail::trace(call_text() + " -> " + (r.ok() ? std::string("ok") : r.text()));
+        if (!r.ok()) {
             detail::failure_context context = where;
             context.handle = handle_;  // so that the hint can ask what this socket is
-            detail::throw_error(detail::native_error(err), context);
+            detail::throw_error(detail::native_error(r.error), context);
         }
     }
 
-    [[noreturn]] void fail(const call_result& r, const detail::failure_context& where, std::size_t sent = 0) const {
+    [[noreturn]] void fail(const detail::call_result& r, const detail::failure_context& where,
+                           std::size_t sent = 0) const {
         detail::failure_context context = where;
         context.timeout = timeout_;
         context.handle = handle_;  // so that the hint can ask what this socket is
@@ -2338,22 +1043,18 @@ private:
     // `call` and `size` name the call in the trace ("recv(fd 4, 19)"; no_size: no size shown).
     static constexpr std::size_t no_size = ~std::size_t(0);
     template <class SystemCall>
-    call_result io(bool for_writing, const char* call, std::size_t size, SystemCall&& system_call,
-                   double* deadline = nullptr) {
+    detail::call_result io(detail::wait_for direction, const char* call, std::size_t size, SystemCall&& system_call,
+                           double* deadline = nullptr) {
         double local_deadline = 0;
         double& limit = deadline ? *deadline : local_deadline;
-        call_result r;
         for (;;) {
-            r.value = system_call();
-            if (r.value >= 0) return r;
-            r.error = detail::last_error();
+            const detail::call_result r = detail::call_result::of(system_call());
+            if (r.ok()) return r;
             if (detail::interrupted(r.error)) continue;
             if (timeout_ <= 0 || !detail::would_block(r.error)) return r;
             if (detail::tracing()) trace_attempt(call, size, r.error);  // the attempt that would block
-            const int ready = wait_until(for_writing, limit);
-            if (ready == 0) r.timed_out = true;
-            if (ready < 0) r.error = -ready;
-            if (ready <= 0) return r;
+            const detail::call_result ready = wait_until(direction, limit);
+            if (!ready.ok()) return ready;  // timed out, or poll/select failed
         }
     }
 
@@ -2364,28 +1065,30 @@ private:
                       detail::error_text(error));
     }
 
-    // Waits for readiness until the deadline (computed on first use).
-    // 1: ready; 0: time is up; < 0: poll/select failed with the error number -result.
-    int wait_until(bool for_writing, double& deadline) const {
+    // Waits for readiness until the deadline (computed on first use): ok (ready),
+    // timed out, or the error poll/select failed with.
+    detail::call_result wait_until(detail::wait_for direction, double& deadline) const {
         if (deadline == 0) deadline = detail::monotonic_seconds() + timeout_;
         for (;;) {
             const double left = deadline - detail::monotonic_seconds();
-            if (left <= 0) return 0;
+            if (left <= 0) return detail::call_result::expired();
             const double ms = left * 1000.0 + 0.999;  // round up: never wake early
-            const int ready = wait_once(for_writing, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
-            if (ready > 0) return 1;
-            if (ready < 0 && !detail::interrupted(-ready)) return ready;
-            // 0 (time up) or EINTR: loop, re-checking the time left
+            const detail::call_result ready = wait_once(direction, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
+            if (ready.ok()) return ready;
+            if (!ready.timed_out && !detail::interrupted(ready.error)) return ready;
+            // time up or EINTR: loop, re-checking the time left
         }
     }
 
-    // One poll()/select(), traced. 1: ready; 0: time is up; < 0: -(the error number).
-    int wait_once(bool for_writing, int milliseconds) const {
-        int ready = detail::wait_ready(handle_, for_writing, milliseconds);
-        if (ready < 0) ready = -detail::last_error();
+    // One poll()/select(), traced: ok (ready), timed out, or the error it failed with.
+    detail::call_result wait_once(detail::wait_for direction, int milliseconds) const {
+        const int n = detail::wait_ready(handle_, direction, milliseconds);
+        const detail::call_result ready = n > 0    ? detail::call_result::of(1)
+                                          : n == 0 ? detail::call_result::expired()
+                                                   : detail::call_result::failed(detail::last_error());
         if (detail::tracing()) {
-            detail::trace(detail::wait_call_text(detail::handle_text(handle_), for_writing, milliseconds) + " -> " +
-                          (ready > 0 ? std::string("ready") : ready == 0 ? "timed out" : detail::error_text(-ready)));
+            detail::trace(detail::wait_call_text(detail::handle_text(handle_), direction, milliseconds) + " -> " +
+                          (ready.ok() ? std::string("ready") : ready.text()));
         }
         return ready;
     }
@@ -2420,14 +1123,13 @@ private:
     // recv, recv_into, recvfrom and recvfrom_into all come here.
     std::size_t receive(char* into, std::size_t size, int flags, detail::socket_address* sender,
                         const detail::failure_context& where) {
-        const call_result r = io(false, sender ? "recvfrom" : "recv", size, [&] {
+        const detail::call_result r = io(detail::wait_for::reading, sender ? "recvfrom" : "recv", size, [&] {
             long long n;
             if (sender) {
                 sender->size = sizeof(sender->storage);
-                n = static_cast<long long>(
-                    ::recvfrom(handle_, into, detail::clamp_length(size), flags, sender->get(), &sender->size));
+                n = detail::recvfrom_some(handle_, into, size, flags, sender->get(), &sender->size);
             } else {
-                n = static_cast<long long>(::recv(handle_, into, detail::clamp_length(size), flags));
+                n = detail::recv_some(handle_, into, size, flags);
             }
             // Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with
             // the buffer filled: give the same result as POSIX (the first bytes).
@@ -2441,11 +1143,13 @@ private:
         return static_cast<std::size_t>(r.value);
     }
 
-    void trace_transfer(const char* call, std::size_t size, const call_result& r, const char* data) const {
-        std::string line = std::string(call) + "(" + detail::handle_text(handle_) + ", " + std::to_string(size) + ") -> ";
+    void trace_transfer(const char* call, std::size_t size, const detail::call_result& r, const char* data) const {
+        std::string line =
+            std::string(call) + "(" + detail::handle_text(handle_) + ", " + std::to_string(size) + ") -> ";
         if (r.ok()) {
             line += std::to_string(r.value) + " bytes";
-            const std::size_t shown = static_cast<std::size_t>(r.value) < size ? static_cast<std::size_t>(r.value) : size;
+            const std::size_t shown =
+                static_cast<std::size_t>(r.value) < size ? static_cast<std::size_t>(r.value) : size;
             if (shown > 0) line += " " + detail::preview(data, shown);  // MSG_TRUNC: r.value may exceed size
         } else {
             line += r.text();
@@ -2453,38 +1157,38 @@ private:
         detail::trace(line);
     }
 
-    // connect() and connect_ex(): 0, an error number, or timed_out_marker.
-    int connect_to(const address& server, const detail::failure_context& where) {
+    // connect() and connect_ex(): ok (connected), an error, or timed out.
+    detail::call_result connect_to(const address& server, const detail::failure_context& where) {
         const detail::socket_address raw = detail::resolve(server, family_, type_, where);
-        int err = ::connect(handle_, raw.get(), raw.size) == 0 ? 0 : detail::last_error();
+        detail::call_result r = detail::call_result::of(::connect(handle_, raw.get(), raw.size));
         if (detail::tracing()) {
             detail::trace("connect(" + detail::handle_text(handle_) + ", " + server.to_string() + ") -> " +
-                          (err == 0 ? std::string("ok") : detail::error_text(err)));
+                          (r.ok() ? std::string("ok") : r.text()));
         }
         // Interrupted by a signal, or (with a timeout) still in progress: the
         // connection goes on in the background; wait until the socket is writable,
         // then ask it how the connection ended (SO_ERROR). The trace shows each call.
-        if (err != 0 && (detail::interrupted(err) || (timeout_ > 0 && detail::connect_pending(err)))) {
+        if (!r.ok() && (detail::interrupted(r.error) || (timeout_ > 0 && detail::connect_pending(r.error)))) {
             double deadline = 0;
-            int ready = 1;
+            detail::call_result ready;
             if (timeout_ > 0) {
-                ready = wait_until(true, deadline);
+                ready = wait_until(detail::wait_for::writing, deadline);
             } else {
                 // A blocking socket: wait for ever (again after each signal).
                 do {
-                    ready = wait_once(true, -1);
-                } while (ready < 0 && detail::interrupted(-ready));
+                    ready = wait_once(detail::wait_for::writing, -1);
+                } while (!ready.ok() && !ready.timed_out && detail::interrupted(ready.error));
             }
-            if (ready == 0) {
-                err = timed_out_marker;
-            } else if (ready < 0) {
-                err = -ready;  // poll/select itself failed
+            if (!ready.ok()) {
+                r = ready;  // timed out, or poll/select itself failed
             } else {
                 int status = 0;
                 detail::address_length size = sizeof status;
-                err = ::getsockopt(handle_, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&status), &size) == 0
-                          ? status
-                          : detail::last_error();
+                const int err =
+                    ::getsockopt(handle_, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&status), &size) == 0
+                        ? status
+                        : detail::last_error();
+                r = err == 0 ? detail::call_result() : detail::call_result::failed(err);
                 if (detail::tracing()) {
                     detail::trace("getsockopt(" + detail::handle_text(handle_) + ", SOL_SOCKET, SO_ERROR) -> " +
                                   (err == 0 ? std::string("0 (connected)")
@@ -2494,34 +1198,37 @@ private:
         }
         // Non-blocking (timeout 0) and started: "would block", with one code on every
         // platform (POSIX says EINPROGRESS, Winsock WSAEWOULDBLOCK; Python: BlockingIOError).
-        if (timeout_ == 0 && detail::connect_pending(err)) err = detail::error_would_block;
-        if (err == 0) connected_ = true;
-        return err;
+        if (timeout_ == 0 && !r.ok() && !r.timed_out && detail::connect_pending(r.error)) {
+            r = detail::call_result::failed(detail::error_would_block());
+        }
+        if (r.ok()) connected_ = true;
+        return r;
     }
 
     void set_mode(double seconds, const detail::failure_context& where) {
         check_open(where);
-        const bool nonblocking = seconds >= 0;
-        if ((timeout_ >= 0) != nonblocking) {
-            const int result = detail::set_nonblocking(handle_, nonblocking);
-            finish_simple(result, where, detail::nonblocking_call_text(detail::handle_text(handle_), nonblocking));
+        const detail::io_mode mode = seconds >= 0 ? detail::io_mode::nonblocking : detail::io_mode::blocking;
+        const detail::io_mode now = timeout_ >= 0 ? detail::io_mode::nonblocking : detail::io_mode::blocking;
+        if (mode != now) {
+            finish_simple(detail::call_result::of(detail::set_nonblocking(handle_, mode)), where,
+                          [&] { return detail::nonblocking_call_text(detail::handle_text(handle_), mode); });
         }
         timeout_ = seconds;
     }
 
-    address name_query(bool peer) const {
+    address name_query(detail::which_end end) const {
+        const bool peer = end == detail::which_end::peer;
         const detail::failure_context where{peer ? "getpeername" : "getsockname", ""};
         check_open(where);
         detail::socket_address raw;
-        const int result = peer ? ::getpeername(handle_, raw.get(), &raw.size)
-                                : ::getsockname(handle_, raw.get(), &raw.size);
-        const int err = result != 0 ? detail::last_error() : 0;
-        address a = err ? address() : detail::to_address(raw);
+        const detail::call_result r = detail::call_result::of(peer ? ::getpeername(handle_, raw.get(), &raw.size)
+                                                                   : ::getsockname(handle_, raw.get(), &raw.size));
+        address a = r.ok() ? detail::to_address(raw) : address();
         if (detail::tracing()) {
             detail::trace(std::string(where.call) + "(" + detail::handle_text(handle_) + ") -> " +
-                          (err ? detail::error_text(err) : a.to_string()));
+                          (r.ok() ? a.to_string() : r.text()));
         }
-        if (err) detail::throw_error(detail::native_error(err), where);
+        if (!r.ok()) detail::throw_error(detail::native_error(r.error), where);
         return a;
     }
 
@@ -2535,7 +1242,7 @@ private:
 };
 
 // ============================================================================
-// 8. class selector: many clients in one thread
+// 7. class selector: many clients in one thread
 // ----------------------------------------------------------------------------
 // Python's `selectors.DefaultSelector`. The report's server serves one client at
 // a time: while it waits in recv() for one client, nobody else is served. A
@@ -2586,8 +1293,9 @@ public:
         const detail::failure_context where{"register_", describe(sock, events)};
         const native_handle_type fd = registrable(sock, events, where);
         if (index_.count(fd) != 0) {
-            detail::raise_invalid(where, detail::handle_text(fd) + " is already registered: use modify() to "
-                                         "change its events");
+            detail::raise_invalid(where, detail::handle_text(fd) +
+                                             " is already registered: use modify() to "
+                                             "change its events");
         }
         index_.emplace(fd, keys_.size());
         keys_.push_back(selector_key{&sock, fd, events, data});
@@ -2647,17 +1355,17 @@ public:
         }
         std::vector<std::pair<selector_key, int>> ready;
         while (true) {
-            const int n = detail::poll_sockets(entries_.data(), entries_.size(), milliseconds);
-            const int err = n < 0 ? detail::last_error() : 0;
-            if (detail::tracing()) trace_poll(n, err, milliseconds);
-            if (n >= 0) break;
-            if (!detail::interrupted(err)) {
+            const detail::call_result r =
+                detail::call_result::of(detail::poll_sockets(entries_.data(), entries_.size(), milliseconds));
+            if (detail::tracing()) trace_poll(r, milliseconds);
+            if (r.ok()) break;
+            if (!detail::interrupted(r.error)) {
                 // Winsock's WSAPoll fails as a whole ("not a socket") where poll()
                 // reports POLLNVAL for the one closed socket: name it the same way.
                 for (const selector_key& key : keys_) {
                     if (!still_open(key.fd)) closed_while_registered(key.fd, milliseconds);
                 }
-                detail::throw_error(detail::native_error(err), {"select", wait_text(milliseconds)});
+                detail::throw_error(detail::native_error(r.error), {"select", wait_text(milliseconds)});
             }
             // Interrupted by a signal (PEP 475): poll again for the time that is left.
             if (timeout) {
@@ -2673,8 +1381,8 @@ public:
             // As Python's PollSelector: a hang-up or an error wakes both readers and
             // writers, so that the next recv()/send() says what happened.
             int events = 0;
-            if (got & (detail::poll_readable | POLLHUP | POLLERR)) events |= event_read;
-            if (got & (detail::poll_writable | POLLHUP | POLLERR)) events |= event_write;
+            if (got & (detail::poll_readable() | POLLHUP | POLLERR)) events |= event_read;
+            if (got & (detail::poll_writable() | POLLHUP | POLLERR)) events |= event_write;
             events &= keys_[i].events;
             if (events != 0) ready.emplace_back(keys_[i], events);
         }
@@ -2709,10 +1417,14 @@ public:
 private:
     static std::string events_text(int events) {
         switch (events) {
-        case event_read: return "EVENT_READ";
-        case event_write: return "EVENT_WRITE";
-        case event_read | event_write: return "EVENT_READ | EVENT_WRITE";
-        default: return std::to_string(events);
+            case event_read:
+                return "EVENT_READ";
+            case event_write:
+                return "EVENT_WRITE";
+            case event_read | event_write:
+                return "EVENT_READ | EVENT_WRITE";
+            default:
+                return std::to_string(events);
         }
     }
     static std::string describe(const socket& sock, int events) {
@@ -2731,15 +1443,16 @@ private:
     static detail::poll_entry entry_for(native_handle_type fd, int events) {
         detail::poll_entry entry{};
         entry.fd = fd;
-        entry.events = static_cast<short>(((events & event_read) ? detail::poll_readable : 0) |
-                                          ((events & event_write) ? detail::poll_writable : 0));
+        entry.events = static_cast<short>(((events & event_read) ? detail::poll_readable() : 0) |
+                                          ((events & event_write) ? detail::poll_writable() : 0));
         return entry;
     }
     [[noreturn]] static void closed_while_registered(native_handle_type fd, int milliseconds) {
-        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor),
-                            {"select", wait_text(milliseconds)}, false, 0,
-                            detail::handle_text(fd) + " was closed while it was registered: "
-                            "call unregister() before you close a socket");
+        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), {"select", wait_text(milliseconds)},
+                            false, 0,
+                            detail::handle_text(fd) +
+                                " was closed while it was registered: "
+                                "call unregister() before you close a socket");
     }
     // Is `fd` still an open socket? getsockopt(SO_TYPE) answers on every system.
     static bool still_open(native_handle_type fd) {
@@ -2755,8 +1468,10 @@ private:
     static native_handle_type registrable(const socket& sock, int events, const detail::failure_context& where) {
         if (!sock) closed_socket(where);
         if (events <= 0 || (events & ~(event_read | event_write)) != 0) {
-            detail::raise_invalid(where, "events must be csnet::event_read, csnet::event_write or both "
-                                         "(event_read | event_write), not " + std::to_string(events));
+            detail::raise_invalid(where,
+                                  "events must be csnet::event_read, csnet::event_write or both "
+                                  "(event_read | event_write), not " +
+                                      std::to_string(events));
         }
         return sock.fileno();
     }
@@ -2767,7 +1482,7 @@ private:
         }
         return found->second;
     }
-    void trace_poll(int n, int err, int milliseconds) const {
+    void trace_poll(const detail::call_result& r, int milliseconds) const {
         std::string text = "poll([";
         const std::size_t shown = entries_.size() < 8 ? entries_.size() : 8;
         for (std::size_t i = 0; i < shown; ++i) {
@@ -2777,7 +1492,7 @@ private:
         }
         if (shown < entries_.size()) text += ", ... " + std::to_string(entries_.size() - shown) + " more";
         text += "], " + (milliseconds < 0 ? std::string("-1") : std::to_string(milliseconds)) + " ms) -> ";
-        text += n < 0 ? detail::error_text(err) : std::to_string(n) + " ready";
+        text += r.ok() ? std::to_string(r.value) + " ready" : r.text();
         detail::trace(text);
     }
 
@@ -2790,8 +1505,51 @@ private:
 };
 
 // ============================================================================
-// 9. Free functions, as in Python's socket module
+// 8. Free functions, as in Python's socket module
 // ============================================================================
+
+/// create_connection(): a TCP connection to `server`. A name is looked up and
+/// every address it has (IPv6 and IPv4) is tried in turn, so "localhost" works
+/// One answer of getaddrinfo(): Python's (family, type, proto, canonname, sockaddr).
+struct address_info {
+    address_family family;
+    socket_kind type;
+    protocol proto;
+    std::string canonname;
+    csnet::address address;
+};
+
+/// getaddrinfo(): the addresses a host name and a port (a number, or a service
+/// name such as "http") stand for, IPv6 and IPv4, for streams and datagrams.
+/// Python: socket.getaddrinfo('localhost', 80)
+inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
+                                             address_family family = af_unspec) {
+    detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
+    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
+    return detail::lookup(host, service.c_str(), family, detail::any_kind, where);
+}
+/// getaddrinfo() for one kind only: Python: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service, address_family family,
+                                             socket_kind type) {
+    detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
+    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
+    return detail::lookup(host, service.c_str(), family, static_cast<int>(type), where);
+}
+inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family = af_unspec) {
+    if (port < 0 || port > 65535) {
+        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
+                              "a port is a number from 0 to 65535");
+    }
+    return getaddrinfo(host, std::to_string(port), family);
+}
+inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family,
+                                             socket_kind type) {
+    if (port < 0 || port > 65535) {
+        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
+                              "a port is a number from 0 to 65535");
+    }
+    return getaddrinfo(host, std::to_string(port), family, type);
+}
 
 /// create_connection(): a TCP connection to `server`. A name is looked up and
 /// every address it has (IPv6 and IPv4) is tried in turn, so "localhost" works
@@ -2808,7 +1566,8 @@ inline socket create_connection(const address& server, std::optional<double> tim
     detail::socket_address numeric;
     if (numeric.from_numeric(server, af_inet)) return attempt(af_inet, server);
     if (numeric.from_numeric(server, af_inet6)) return attempt(af_inet6, server);
-    const detail::failure_context where{"create_connection", detail::shown(server), server.port(), timeout ? *timeout : -1};
+    const detail::failure_context where{"create_connection", detail::shown(server), server.port(),
+                                        timeout ? *timeout : -1};
     const std::vector<address_info> candidates =
         detail::lookup(server.host(), std::to_string(server.port()).c_str(), af_unspec, SOCK_STREAM, where);
     if (candidates.empty()) detail::throw_error(detail::own_error(std::errc::address_not_available), where);
@@ -2839,8 +1598,8 @@ inline socket create_server(const address& local, address_family family = af_ine
         s.setsockopt(sol_socket, SO_REUSEPORT, 1);
 #else
         detail::throw_error(detail::own_error(std::errc::operation_not_supported), where, false, 0,
-                      "SO_REUSEPORT is not available on this system");
-#endif
+                            "SO_REUSEPORT is not available on this system");
+#endif  // SO_REUSEPORT
     }
     if (family == af_inet6) s.setsockopt(ipproto_ipv6, ipv6_v6only, dualstack_ipv6 ? 0 : 1);
     s.bind(local);
@@ -2878,6 +1637,1541 @@ inline bool has_dualstack_ipv6() {
     } catch (const error&) {
         return false;
     }
+}
+
+// ============================================================================
+// 9. Tracing: see every system call
+// ----------------------------------------------------------------------------
+// Run a program with CSNET_TRACE=1 in its environment (or call
+// csnet::set_trace(&std::cerr)) and every system call is printed:
+//   [csnet] socket(AF_INET, SOCK_STREAM) -> fd 3
+//   [csnet] bind(fd 3, 127.0.0.1:9999) -> ok
+//   [csnet] recv(fd 4, 19) -> 10 bytes "Hola mundo"
+// Off, it costs one load and one branch per call, and nothing is formatted.
+// ============================================================================
+
+/// Print every system call on `out` (e.g. &std::cerr); nullptr stops.
+/// Any thread may call it; once it returns, no line goes to the previous stream.
+template <class Stream>
+void set_trace(Stream* out) {
+    detail::set_trace_writer(out, [](void* stream, const char* text, std::size_t size) {
+        Stream& s = *static_cast<Stream*>(stream);
+        s.write(text, static_cast<std::streamsize>(size));
+        s.flush();
+    });
+}
+inline void set_trace(std::nullptr_t) { detail::set_trace_writer(nullptr, nullptr); }
+
+// ############################################################################
+// How it works inside. Everything below is in namespace csnet::detail (but the
+// bodies of a few public functions, in section 14). A program never names it.
+// ############################################################################
+
+namespace detail {
+
+// ============================================================================
+// 10. The platform layer
+// ----------------------------------------------------------------------------
+// Everything that differs between Windows (Winsock) and POSIX stands here, in
+// small functions with the same names on both sides. The rest of the file is
+// written once, for both.
+// ============================================================================
+
+#if defined(_WIN32)
+
+using io_length = int;  // Winsock's send/recv count bytes in an int
+
+inline constexpr int no_sigpipe_flag = 0;  // Windows has no SIGPIPE
+inline int error_timed_out() { return WSAETIMEDOUT; }
+
+// Winsock must be started (WSAStartup) once per process before the first socket.
+// A function-local static is initialised once, thread-safely, even when the first
+// socket is opened by a global object's constructor before main().
+inline void start_networking() {
+    struct winsock {
+        winsock() {
+            WSADATA data;
+            WSAStartup(MAKEWORD(2, 2), &data);
+        }
+        ~winsock() { WSACleanup(); }
+    };
+    static winsock started;
+    (void)started;
+}
+
+inline int last_error() { return WSAGetLastError(); }
+inline bool interrupted(int e) { return e == WSAEINTR; }
+inline bool would_block(int e) { return e == WSAEWOULDBLOCK; }
+inline bool connect_pending(int e) { return e == WSAEWOULDBLOCK || e == WSAEINPROGRESS || e == WSAEALREADY; }
+inline bool message_truncated(int e) { return e == WSAEMSGSIZE; }
+
+// Sockets are not inherited by child processes (as in Python, PEP 446).
+#ifndef WSA_FLAG_NO_HANDLE_INHERIT
+#define WSA_FLAG_NO_HANDLE_INHERIT 0x80
+#endif  // !WSA_FLAG_NO_HANDLE_INHERIT
+// A UDP socket on Windows reports an ICMP "port unreachable" (the answer to an
+// earlier datagram sent to a port where nobody listens) as WSAECONNRESET from its
+// next recvfrom(), even when it is not connected: a UDP echo server would fail
+// because one client left before its echo arrived. csnet switches that off
+// (SIO_UDP_CONNRESET), so a UDP server behaves as on Linux and macOS, where an
+// unconnected socket never hears of it. The price: a connect()ed UDP socket on
+// Windows does not hear of it either (Linux reports Connection refused there), so
+// a UDP client with no server waits for its timeout. (CPython leaves Windows'
+// default: a Python UDP server on Windows can die of [WinError 10054].)
+inline constexpr DWORD udp_connreset_ioctl = _WSAIOW(IOC_VENDOR, 12);  // SIO_UDP_CONNRESET (<mstcpip.h>)
+inline native_handle_type open_socket(int family, int type, int proto) {
+    SOCKET s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
+        // Windows before 7 SP1 does not know the flag: clear inheritance afterwards.
+        s = WSASocketW(family, type, proto, nullptr, 0, WSA_FLAG_OVERLAPPED);
+        if (s != INVALID_SOCKET) SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+    }
+    if (s != INVALID_SOCKET && type == SOCK_DGRAM) {
+        BOOL report = FALSE;
+        DWORD unused = 0;
+        WSAIoctl(s, udp_connreset_ioctl, &report, sizeof report, nullptr, 0, &unused, nullptr, nullptr);
+    }
+    return s;
+}
+
+inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
+    native_handle_type s = ::accept(listener, peer, size);
+    if (s != INVALID_SOCKET) {
+        SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+    }
+    return s;
+}
+
+inline bool accept_inherits_nonblocking() { return true; }  // Winsock copies it: undo that
+
+inline int close_socket(native_handle_type s) { return closesocket(s); }
+
+inline int set_nonblocking(native_handle_type s, io_mode mode) {
+    u_long on = mode == io_mode::nonblocking ? 1 : 0;
+    return ioctlsocket(s, static_cast<long>(FIONBIO), &on);
+}
+
+// Wait until the socket can be read (or written), at most `milliseconds`
+// (-1: for ever). 1: ready, 0: time is up, -1: error. select() is used because
+// it is the one call every Windows version (and Wine) has always had. A failed
+// non-blocking connect is reported in the "except" set, so that set is watched
+// when waiting to write (connect); not when reading, where it would also report
+// urgent (out-of-band) data that recv() does not return.
+inline int wait_ready(native_handle_type s, wait_for direction, int milliseconds) {
+    const bool for_writing = direction == wait_for::writing;
+    fd_set ready;
+    fd_set failed;
+    FD_ZERO(&ready);
+    FD_ZERO(&failed);
+    FD_SET(s, &ready);
+    FD_SET(s, &failed);
+    timeval limit{milliseconds / 1000, (milliseconds % 1000) * 1000};
+    int n = ::select(0, for_writing ? nullptr : &ready, for_writing ? &ready : nullptr, for_writing ? &failed : nullptr,
+                     milliseconds < 0 ? nullptr : &limit);
+    return n > 0 ? 1 : n;
+}
+
+// How the trace names the calls above (issue 7: the real calls, as a C program writes them).
+inline std::string nonblocking_call_text(const std::string& handle, io_mode mode) {
+    return "ioctlsocket(" + handle + ", FIONBIO, " + (mode == io_mode::nonblocking ? "1)" : "0)");
+}
+inline std::string wait_call_text(const std::string& handle, wait_for direction, int milliseconds) {
+    return "select(" + handle + (direction == wait_for::writing ? ", write, " : ", read, ") +
+           (milliseconds < 0 ? std::string("NULL") : std::to_string(milliseconds) + " ms") + ")";
+}
+
+// "Would block", whichever call says it: one code on every platform (a
+// non-blocking connect says WSAEWOULDBLOCK here, EINPROGRESS on POSIX).
+inline int error_would_block() { return WSAEWOULDBLOCK; }
+
+// A blocking send() of a big buffer is all-or-nothing in Winsock: when the peer
+// resets midway it reports nothing sent. sendall() sends in pieces of this size,
+// so that e.bytes_sent() counts what went out.
+inline std::size_t sendall_piece() { return 64 * 1024; }
+
+inline bool recv_discards(int) { return false; }  // Winsock's recv never skips the copy
+
+// The trace lock (section 12): who holds it, and how a waiting thread sleeps.
+inline long process_id() { return static_cast<long>(GetCurrentProcessId()); }
+inline void pause_briefly(int round) { Sleep(round < 4 ? 0 : 1); }
+
+// CSNET_TRACE=1 writes to standard error; never when that is a socket (a
+// program started with its standard error connected to a network peer).
+inline bool standard_error_is_network() {
+    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+    if (h == nullptr || h == INVALID_HANDLE_VALUE) return true;  // nowhere to write
+    if (GetFileType(h) != FILE_TYPE_PIPE) return false;          // sockets say "pipe"
+    int type = 0;
+    int size = static_cast<int>(sizeof type);
+    return ::getsockopt(reinterpret_cast<SOCKET>(h), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &size) == 0;
+}
+
+// The selector's one system call: WSAPoll, Winsock's poll(). Its flags are
+// POLLRDNORM/POLLWRNORM (WSAPoll refuses POLLPRI). WSAPoll with no socket at all
+// is an error, where poll() just waits: Sleep() does that wait here.
+// Known defect: before Windows 10 version 2004, WSAPoll did not report a
+// non-blocking connect() that failed (the socket never became ready); see the
+// selector section below for what csnet advises.
+inline short poll_readable() { return POLLRDNORM; }  // poll_entry (before section 5): WSAPOLLFD is struct pollfd
+inline short poll_writable() { return POLLWRNORM; }
+inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds) {
+    if (count == 0) {
+        ::Sleep(milliseconds < 0 ? INFINITE : static_cast<DWORD>(milliseconds));
+        return 0;
+    }
+    return ::WSAPoll(entries, static_cast<ULONG>(count), milliseconds);
+}
+
+inline double monotonic_seconds() {
+    LARGE_INTEGER now;
+    LARGE_INTEGER frequency;
+    QueryPerformanceCounter(&now);
+    QueryPerformanceFrequency(&frequency);
+    return static_cast<double>(now.QuadPart) / static_cast<double>(frequency.QuadPart);
+}
+
+inline bool environment_says(const char* name) {
+#if defined(_MSC_VER)
+#pragma warning(push)
+#pragma warning(disable : 4996)  // getenv is fine here: the value is read at once
+#endif                           // _MSC_VER
+    const char* value = std::getenv(name);
+#if defined(_MSC_VER)
+#pragma warning(pop)
+#endif  // _MSC_VER
+    return value != nullptr && value[0] != '\0' && value[0] != '0';
+}
+
+// gai_strerrorA writes into one static buffer (not thread-safe): ask
+// FormatMessageA for the same text, into a buffer of this call's own.
+inline std::string gai_message(int code) {
+    char buffer[512] = {};
+    DWORD size = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                                static_cast<DWORD>(code), 0, buffer, sizeof buffer, nullptr);
+    std::string text(buffer, size);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '.' || text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    if (text.empty()) text = "getaddrinfo error " + std::to_string(code);
+    return text;
+}
+
+// Short texts for when the system has none (Wine, for one).
+inline const char* winsock_fallback_text(int code) {
+    switch (code) {
+        case WSAEADDRINUSE:
+            return "Address already in use";
+        case WSAEADDRNOTAVAIL:
+            return "Cannot assign requested address";
+        case WSAECONNREFUSED:
+            return "Connection refused";
+        case WSAECONNRESET:
+            return "Connection reset by peer";
+        case WSAECONNABORTED:
+            return "Software caused connection abort";
+        case WSAETIMEDOUT:
+            return "Connection timed out";
+        case WSAEWOULDBLOCK:
+            return "Resource temporarily unavailable";
+        case WSAEINPROGRESS:
+            return "Operation now in progress";
+        case WSAENOTCONN:
+            return "Transport endpoint is not connected";
+        case WSAESHUTDOWN:
+            return "Cannot send after transport endpoint shutdown";
+        case WSAEACCES:
+            return "Permission denied";
+        case WSAEINVAL:
+            return "Invalid argument";
+        case WSAENOTSOCK:
+            return "Socket operation on non-socket";
+        case WSAEAFNOSUPPORT:
+            return "Address family not supported by protocol";
+        case WSAEISCONN:
+            return "Transport endpoint is already connected";
+        case WSAEMSGSIZE:
+            return "Message too long";
+        case WSAENETUNREACH:
+            return "Network is unreachable";
+        case WSAEHOSTUNREACH:
+            return "No route to host";
+        case WSAEOPNOTSUPP:
+            return "Operation not supported";
+        default:
+            return nullptr;
+    }
+}
+
+// Winsock reports errors as WSAE* numbers (10061 for "connection refused"). This
+// category gives them Windows' own text and says which portable std::errc each one
+// is, so that `e.code() == std::errc::connection_refused` holds on Windows too.
+class winsock_category_type : public std::error_category {
+public:
+    const char* name() const noexcept override { return "winsock"; }
+    std::string message(int code) const override {
+        char text[512] = {};
+        DWORD size = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                                    static_cast<DWORD>(code), 0, text, sizeof text, nullptr);
+        while (size > 0 && (text[size - 1] == '\n' || text[size - 1] == '\r' || text[size - 1] == '.')) {
+            text[--size] = '\0';
+        }
+        if (size > 0) return std::string(text, size);
+        if (const char* fallback = winsock_fallback_text(code)) return fallback;
+        return "Winsock error " + std::to_string(code);
+    }
+    std::error_condition default_error_condition(int code) const noexcept override {
+        switch (code) {
+            case WSAEINTR:
+                return std::errc::interrupted;
+            case WSAEBADF:
+            case WSAENOTSOCK:
+                return std::errc::bad_file_descriptor;
+            case WSAEACCES:
+                return std::errc::permission_denied;
+            case WSAEFAULT:
+                return std::errc::bad_address;
+            case WSAEINVAL:
+                return std::errc::invalid_argument;
+            case WSAEMFILE:
+                return std::errc::too_many_files_open;
+            case WSAEWOULDBLOCK:
+                return std::errc::operation_would_block;
+            case WSAEINPROGRESS:
+                return std::errc::operation_in_progress;
+            case WSAEALREADY:
+                return std::errc::connection_already_in_progress;
+            case WSAEDESTADDRREQ:
+                return std::errc::destination_address_required;
+            case WSAEMSGSIZE:
+                return std::errc::message_size;
+            case WSAEPROTOTYPE:
+                return std::errc::wrong_protocol_type;
+            case WSAENOPROTOOPT:
+                return std::errc::no_protocol_option;
+            case WSAEPROTONOSUPPORT:
+                return std::errc::protocol_not_supported;
+            case WSAEOPNOTSUPP:
+                return std::errc::operation_not_supported;
+            case WSAEAFNOSUPPORT:
+            case WSAEPFNOSUPPORT:
+                return std::errc::address_family_not_supported;
+            case WSAEADDRINUSE:
+                return std::errc::address_in_use;
+            case WSAEADDRNOTAVAIL:
+                return std::errc::address_not_available;
+            case WSAENETDOWN:
+                return std::errc::network_down;
+            case WSAENETUNREACH:
+                return std::errc::network_unreachable;
+            case WSAENETRESET:
+                return std::errc::network_reset;
+            case WSAECONNABORTED:
+                return std::errc::connection_aborted;
+            case WSAECONNRESET:
+                return std::errc::connection_reset;
+            case WSAENOBUFS:
+                return std::errc::no_buffer_space;
+            case WSAEISCONN:
+                return std::errc::already_connected;
+            case WSAENOTCONN:
+                return std::errc::not_connected;
+            case WSAESHUTDOWN:
+                return std::errc::broken_pipe;  // POSIX says EPIPE here
+            case WSAETIMEDOUT:
+                return std::errc::timed_out;
+            case WSAECONNREFUSED:
+                return std::errc::connection_refused;
+            case WSAEHOSTUNREACH:
+            case WSAEHOSTDOWN:
+                return std::errc::host_unreachable;
+            case WSAENAMETOOLONG:
+                return std::errc::filename_too_long;
+            default:
+                return std::error_condition(code, *this);
+        }
+    }
+};
+
+inline const std::error_category& native_category() {
+    static const winsock_category_type category;
+    return category;
+}
+
+inline const char* native_error_label() { return "WinError"; }  // Python prints [WinError 10061]
+
+// An error csnet finds itself, as Winsock would report it: the C runtime has no
+// text for errno values of 100 and above (EAFNOSUPPORT, ...), Winsock has.
+inline std::error_code own_error(std::errc e) {
+    switch (e) {
+        case std::errc::address_family_not_supported:
+            return std::error_code(WSAEAFNOSUPPORT, native_category());
+        case std::errc::address_not_available:
+            return std::error_code(WSAEADDRNOTAVAIL, native_category());
+        case std::errc::operation_not_supported:
+            return std::error_code(WSAEOPNOTSUPP, native_category());
+        default:
+            return std::make_error_code(e);
+    }
+}
+
+// Windows' SO_REUSEADDR would let ANOTHER program take a port in use: csnet's
+// so_reuseaddr sets SO_EXCLUSIVEADDRUSE there (see socket::setsockopt), and a
+// restarted server never waits for TIME_WAIT, so "address in use" means another program.
+inline bool reuse_address_is_exclusive() { return true; }
+inline int set_exclusive_address_use(native_handle_type s) {
+    int exclusive = 1;
+    return ::setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&exclusive),
+                        sizeof exclusive);
+}
+inline bool reuse_address_set(native_handle_type) { return false; }
+
+// getaddrinfo's own codes say everything on Windows.
+inline int gai_system_error(int, int) { return 0; }
+
+inline std::string handle_text(native_handle_type s) {
+    return "socket " + std::to_string(static_cast<unsigned long long>(s));
+}
+
+static_assert(SD_RECEIVE == 0 && SD_SEND == 1 && SD_BOTH == 2, "csnet::shut_rd, shut_wr, shut_rdwr");
+
+#else  // POSIX: Linux, macOS, the BSDs
+
+using io_length = std::size_t;
+
+// Writing to a connection the peer has closed raises SIGPIPE, whose default
+// action kills the process. csnet asks the kernel not to, call by call
+// (MSG_NOSIGNAL), or socket by socket (SO_NOSIGPIPE on macOS and the BSDs),
+// and never touches the process's signal settings.
+#if defined(MSG_NOSIGNAL)
+inline constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
+#else
+inline constexpr int no_sigpipe_flag = 0;
+#endif  // MSG_NOSIGNAL
+inline int error_timed_out() { return ETIMEDOUT; }
+
+inline void start_networking() {}  // nothing to start on POSIX
+
+inline int last_error() { return errno; }
+inline bool interrupted(int e) { return e == EINTR; }
+inline bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+inline bool connect_pending(int e) { return e == EINPROGRESS || e == EALREADY; }
+inline bool message_truncated(int) { return false; }  // POSIX truncates a datagram silently
+
+inline void set_close_on_exec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+
+// Sockets are not inherited by programs started with exec (as in Python, PEP 446).
+inline native_handle_type open_socket(int family, int type, int proto) {
+#if defined(SOCK_CLOEXEC)
+    int fd = ::socket(family, type | SOCK_CLOEXEC, proto);
+#else
+    int fd = ::socket(family, type, proto);
+    if (fd >= 0) set_close_on_exec(fd);
+#endif  // SOCK_CLOEXEC
+#if defined(SO_NOSIGPIPE)
+    if (fd >= 0) {
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+    }
+#endif  // SO_NOSIGPIPE
+    return fd;
+}
+
+inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
+#if defined(__linux__) || defined(__FreeBSD__)
+    return ::accept4(listener, peer, size, SOCK_CLOEXEC);
+#else
+    int fd = ::accept(listener, peer, size);
+    if (fd >= 0) set_close_on_exec(fd);
+#if defined(SO_NOSIGPIPE)
+    if (fd >= 0) {
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+    }
+#endif  // SO_NOSIGPIPE
+    return fd;
+#endif  // defined(__linux__) || defined(__FreeBSD__)
+}
+
+// Linux's accept4 gives a blocking socket; macOS and the BSDs copy the listener's
+// non-blocking flag to the accepted socket.
+inline bool accept_inherits_nonblocking() {
+#if defined(__linux__)
+    return false;
+#else
+    return true;
+#endif  // __linux__
+}
+
+inline int close_socket(native_handle_type s) { return ::close(s); }
+
+inline int set_nonblocking(native_handle_type s, io_mode mode) {
+    int flags = ::fcntl(s, F_GETFL);
+    if (flags < 0) return -1;
+    return ::fcntl(s, F_SETFL, mode == io_mode::nonblocking ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
+}
+
+// Wait until the socket can be read (or written), at most `milliseconds`
+// (-1: for ever). 1: ready, 0: time is up, -1: error (EINTR included).
+inline int wait_ready(native_handle_type s, wait_for direction, int milliseconds) {
+    pollfd entry{};
+    entry.fd = s;
+    entry.events = direction == wait_for::writing ? POLLOUT : POLLIN;
+    int n = ::poll(&entry, 1, milliseconds);
+    return n > 0 ? 1 : n;
+}
+
+// How the trace names the calls above (issue 7: the real calls, as a C program writes them).
+inline std::string nonblocking_call_text(const std::string& handle, io_mode mode) {
+    return "fcntl(" + handle +
+           (mode == io_mode::nonblocking ? ", F_SETFL, flags | O_NONBLOCK)" : ", F_SETFL, flags & ~O_NONBLOCK)");
+}
+inline std::string wait_call_text(const std::string& handle, wait_for direction, int milliseconds) {
+    return "poll(" + handle + (direction == wait_for::writing ? ", POLLOUT, " : ", POLLIN, ") +
+           (milliseconds < 0 ? std::string("-1") : std::to_string(milliseconds) + " ms") + ")";
+}
+
+// "Would block", whichever call says it: one code on every platform (a
+// non-blocking connect says EINPROGRESS here, WSAEWOULDBLOCK on Windows).
+inline int error_would_block() { return EWOULDBLOCK; }
+
+// send() may take part of a buffer and say so: sendall() hands it all at once.
+inline std::size_t sendall_piece() { return 0x7fffffff; }
+
+// Linux's MSG_TRUNC on a TCP socket discards the bytes without copying them.
+#if defined(MSG_TRUNC)
+inline bool recv_discards(int flags) { return (flags & MSG_TRUNC) != 0; }
+#else
+inline bool recv_discards(int) { return false; }
+#endif  // MSG_TRUNC
+
+// The trace lock (section 12): who holds it, and how a waiting thread sleeps.
+inline long process_id() { return static_cast<long>(::getpid()); }
+inline void pause_briefly(int round) {
+    timespec pause{0, round < 4 ? 1000L : 200000L};  // 1 us, then 0.2 ms
+    ::nanosleep(&pause, nullptr);
+}
+
+// CSNET_TRACE=1 writes to descriptor 2; never when that is a network socket
+// (a daemon started with 2>&- gets descriptor 2 for its first socket, and an
+// inetd-style server has its client there): tracing must not change the wire.
+// A local (AF_UNIX) socket, such as systemd's journal, is fine.
+inline bool standard_error_is_network() {
+    struct stat status {};
+    if (::fstat(2, &status) != 0) return true;  // closed: nowhere to write
+    if (!S_ISSOCK(status.st_mode)) return false;
+    sockaddr_storage name{};
+    socklen_t size = sizeof name;
+    if (::getsockname(2, reinterpret_cast<sockaddr*>(&name), &size) != 0) return true;
+    return name.ss_family == AF_INET || name.ss_family == AF_INET6;
+}
+
+// The selector's one system call: poll() on many sockets at once.
+inline short poll_readable() { return POLLIN; }
+inline short poll_writable() { return POLLOUT; }
+inline int poll_sockets(poll_entry* entries, std::size_t count, int milliseconds) {
+    return ::poll(entries, static_cast<nfds_t>(count), milliseconds);
+}
+
+inline double monotonic_seconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+inline bool environment_says(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && value[0] != '\0' && value[0] != '0';
+}
+
+inline std::string gai_message(int code) { return ::gai_strerror(code); }
+
+// errno values are the portable std::errc values already.
+inline const std::error_category& native_category() { return std::generic_category(); }
+
+inline const char* native_error_label() { return "Errno"; }  // Python prints [Errno 111]
+
+// An error csnet finds itself (errno values are portable already).
+inline std::error_code own_error(std::errc e) { return std::make_error_code(e); }
+
+// POSIX's SO_REUSEADDR is the safe meaning already: set as asked.
+inline bool reuse_address_is_exclusive() { return false; }
+inline int set_exclusive_address_use(native_handle_type) { return -1; }  // never called on POSIX
+inline bool reuse_address_set(native_handle_type s) {
+    int value = 0;
+    socklen_t size = sizeof value;
+    return s != invalid_native_handle && ::getsockopt(s, SOL_SOCKET, SO_REUSEADDR, &value, &size) == 0 && value != 0;
+}
+
+// getaddrinfo's EAI_SYSTEM: the real error is in errno (0 when it is not that).
+inline int gai_system_error(int status, int saved_errno) {
+#if defined(EAI_SYSTEM)
+    if (status == EAI_SYSTEM) return saved_errno ? saved_errno : EIO;
+#endif  // EAI_SYSTEM
+    (void)status;
+    (void)saved_errno;
+    return 0;
+}
+
+inline std::string handle_text(native_handle_type s) { return "fd " + std::to_string(s); }
+
+static_assert(SHUT_RD == 0 && SHUT_WR == 1 && SHUT_RDWR == 2, "csnet::shut_rd, shut_wr, shut_rdwr");
+
+#endif  // _WIN32
+
+// From here on, nothing depends on the platform.
+
+inline std::error_code native_error(int code) { return std::error_code(code, native_category()); }
+
+inline io_length clamp_length(std::size_t size) {
+    // One call moves at most 2 GiB - 1: the most an int (Winsock) can count.
+    constexpr std::size_t most = 0x7fffffff;
+    return static_cast<io_length>(size < most ? size : most);
+}
+
+// The calls that move bytes, as every platform spells them: at most clamp_length
+// bytes, and never SIGPIPE.
+inline long long send_some(native_handle_type s, const char* data, std::size_t size, int flags) {
+    return static_cast<long long>(::send(s, data, clamp_length(size), flags | no_sigpipe_flag));
+}
+inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to,
+                             address_length to_size) {
+    return static_cast<long long>(::sendto(s, data, clamp_length(size), flags | no_sigpipe_flag, to, to_size));
+}
+inline long long recv_some(native_handle_type s, char* into, std::size_t size, int flags) {
+    return static_cast<long long>(::recv(s, into, clamp_length(size), flags));
+}
+inline long long recvfrom_some(native_handle_type s, char* into, std::size_t size, int flags, sockaddr* from,
+                               address_length* from_size) {
+    return static_cast<long long>(::recvfrom(s, into, clamp_length(size), flags, from, from_size));
+}
+
+// getenv, for the language of hints (section 11).
+inline std::string environment_text(const char* name) {
+#if defined(_MSC_VER)
+#pragma warning(push)
+#pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
+#endif                           // _MSC_VER
+    const char* value = std::getenv(name);
+#if defined(_MSC_VER)
+#pragma warning(pop)
+#endif  // _MSC_VER
+    return value ? value : "";
+}
+// ============================================================================
+// 11. Error messages and hints
+// ----------------------------------------------------------------------------
+// What a failed call throws: its what() names the call and its arguments, the
+// error as Python prints it, and, where a student is likely to be stuck, a hint.
+// ============================================================================
+
+class gai_category_type : public std::error_category {
+public:
+    const char* name() const noexcept override { return "getaddrinfo"; }
+    std::string message(int code) const override { return gai_message(code); }
+};
+
+inline std::string python_style(const std::error_code& code, bool own_timeout) {
+    if (own_timeout) return "timed out";  // Python: TimeoutError: timed out
+    const char* label = (code.category() == native_category()) ? native_error_label() : "Errno";
+    return "[" + std::string(label) + " " + std::to_string(code.value()) + "] " + code.message();
+}
+
+// Seconds as Python prints a float: 2, 0.2, 1e-09 (never "0" for a tiny timeout).
+inline std::string seconds_text(double seconds) {
+    char text[32] = {};
+    std::snprintf(text, sizeof text, "%.9g", seconds);
+    return text;
+}
+
+// ---- The language of hints ---------------------------------------------------
+// Hints and csnet's own messages are in Spanish when CSNET_LANG=es, or, without
+// CSNET_LANG, when the locale asks for it (the first of LC_ALL, LC_MESSAGES, LANG
+// that is set starts with "es"). The environment is read once. The system's own
+// error text ("Connection refused") stays as the system gives it.
+enum class language : unsigned char { english, spanish };
+
+inline language language_from_environment() {
+    for (const char* name : {"CSNET_LANG", "LC_ALL", "LC_MESSAGES", "LANG"}) {
+        const std::string value = environment_text(name);
+        if (!value.empty()) return value.compare(0, 2, "es") == 0 ? language::spanish : language::english;
+    }
+    return language::english;
+}
+
+inline language& chosen_language() {
+    static language value = language_from_environment();  // read once, thread-safely
+    return value;
+}
+
+/// For tests only: choose the language of hints (not thread-safe; call it first).
+inline void set_language_for_tests(language l) { chosen_language() = l; }
+
+// ---- The hints -----------------------------------------------------------------
+// Every hint, in English and in Spanish (tu, without accents: a Windows console
+// shows ASCII right in any code page). {} stands for a value: a port ("port 9999"
+// / "el puerto 9999"), a number of seconds, a host.
+enum class hint : int {
+    name_not_found,
+    port_in_use,
+    port_in_use_reuse_set,
+    port_in_use_udp,
+    port_in_use_other,
+    refused,
+    refused_udp,
+    low_port,
+    broadcast,
+    timed_out_after,
+    timed_out,
+    reset,
+    broken_pipe,
+    send_never_connected,
+    no_such_address,
+    closed_socket,
+    not_connected,
+    shutdown_not_connected,
+    not_connected_udp,
+    destination_required,
+    would_block,
+    in_progress,
+    unreachable,
+    family_mismatch,
+    socket_family_unspec,
+    socket_family_unknown,
+    listen_accept_udp,
+    accept_not_listening,
+    listen_connected,
+    already_connected,
+    too_many_files,
+    // csnet's own messages, written elsewhere in English (matched, then translated)
+    host_with_port,
+    bad_port,
+    bad_port_short,
+    bad_ipv4,
+    bad_ipv4_decimal,
+    bad_ipv6,
+    ipv6_brackets,
+    ipv6_zone,
+    ipv6_on_inet,
+    ipv4_on_inet6,
+    no_family_address,
+    bad_timeout,
+    size_too_large,
+    nbytes_too_large,
+    null_buffer,
+    dualstack_family,
+    no_reuseport,
+    nul_in_host,
+    listen_on_connected,
+    connect_started,
+    shutdown_how,
+    selector_registered_twice,
+    selector_not_registered,
+    selector_closed_socket,
+    selector_events,
+    selector_closed_while_registered,
+};
+
+struct hint_text {
+    hint id;
+    const char* english;
+    const char* spanish;
+};
+
+inline constexpr hint_text hint_table[] = {
+    {hint::name_not_found,
+     "the name could not be turned into an address: check its spelling, or use an IP address such as 127.0.0.1",
+     "el nombre no se pudo convertir en una direccion: revisa como esta escrito, o usa una direccion IP como "
+     "127.0.0.1"},
+    {hint::port_in_use,
+     "{} is taken: another program (or another run of this one) is using it, or the connections of an earlier "
+     "run are still closing (TIME_WAIT, a minute or two); stop the other program or choose another port, and "
+     "set so_reuseaddr before bind(), in every run, so that a restarted server takes its port back at once",
+     "{} esta ocupado: otro programa (u otra ejecucion de este) lo usa, o las conexiones de una ejecucion "
+     "anterior aun se estan cerrando (TIME_WAIT, uno o dos minutos); deten el otro programa o elige otro puerto, "
+     "y pon so_reuseaddr antes de bind(), en cada ejecucion, para que un servidor reiniciado recupere su puerto "
+     "al momento"},
+    {hint::port_in_use_reuse_set,
+     "another program (or another run of this one) is using {}; so_reuseaddr is set, so connections still "
+     "closing get in the way only if the run that left them did not set it too (then wait a minute or two): "
+     "stop the other program or choose another port",
+     "otro programa (u otra ejecucion de este) esta usando {}; so_reuseaddr esta puesto, asi que las conexiones "
+     "que aun se cierran solo estorban si la ejecucion que las dejo no lo puso tambien (entonces espera uno o "
+     "dos minutos): deten el otro programa o elige otro puerto"},
+    {hint::port_in_use_udp,
+     "another program (or another run of this one) is using UDP {}: stop it or choose another port "
+     "(so_reuseaddr would not help: on UDP it lets two programs share the port, and each datagram reaches "
+     "only one of them)",
+     "otro programa (u otra ejecucion de este) esta usando {} UDP: detenlo o elige otro puerto (so_reuseaddr no "
+     "ayudaria: en UDP deja que dos programas compartan el puerto, y cada datagrama llega solo a uno de ellos)"},
+    {hint::port_in_use_other,
+     "another program (or another run of this one) is using {}: stop it or choose another port",
+     "otro programa (u otra ejecucion de este) esta usando {}: detenlo o elige otro puerto"},
+    {hint::refused,
+     "nothing is listening on {} at that address: start the server first, and check the host and port; a "
+     "server bound to 127.0.0.1 takes clients from its own machine only (bind it to \"\" or 0.0.0.0 to take "
+     "other machines)",
+     "nada escucha en {} de esa direccion: arranca primero el servidor, y revisa el host y el puerto; un "
+     "servidor enlazado a 127.0.0.1 solo acepta clientes de su propia maquina (enlazalo a \"\" o 0.0.0.0 para "
+     "aceptar otras maquinas)"},
+    {hint::refused_udp,
+     "nothing is listening on UDP {} at that address: that machine answered a datagram with ICMP \"port "
+     "unreachable\", which a connected UDP socket reports here; start the server first, and check the host and "
+     "port",
+     "nada escucha en {} UDP de esa direccion: esa maquina respondio a un datagrama con ICMP \"port "
+     "unreachable\", que un socket UDP conectado informa aqui; arranca primero el servidor, y revisa el host y "
+     "el puerto"},
+    {hint::low_port, "ports below 1024 are reserved for the administrator; choose a port above 1023, such as 9999",
+     "los puertos bajo 1024 estan reservados al administrador; elige un puerto sobre 1023, como 9999"},
+    {hint::broadcast,
+     "sending to a broadcast address needs setsockopt(csnet::sol_socket, csnet::so_broadcast, 1) first",
+     "enviar a una direccion de broadcast necesita antes setsockopt(csnet::sol_socket, csnet::so_broadcast, 1)"},
+    {hint::timed_out_after,
+     "nothing happened within the {} s set with settimeout(); is the other side running, and sending?",
+     "no paso nada en los {} s fijados con settimeout(); esta funcionando el otro lado, y esta enviando?"},
+    {hint::timed_out, "the other side stopped answering: is it running, and is the network up?",
+     "el otro lado dejo de responder: esta funcionando, y funciona la red?"},
+    {hint::reset, "the peer closed the connection abruptly (it stopped, or closed without reading everything)",
+     "el otro extremo cerro la conexion de golpe (se detuvo, o cerro sin leer todo)"},
+    {hint::broken_pipe, "the peer has closed the connection: it will not read anything more",
+     "el otro extremo cerro la conexion: ya no leera nada mas"},
+    {hint::send_never_connected,
+     "this TCP socket never connected: call connect() first (a server talks to a client on the socket that "
+     "accept() returned, not on the listening one)",
+     "este socket TCP nunca se conecto: llama primero a connect() (un servidor habla con un cliente por el "
+     "socket que devolvio accept(), no por el que escucha)"},
+    {hint::no_such_address,
+     "this machine has no such address: bind to 127.0.0.1 (this machine only) or to \"\" (all its addresses)",
+     "esta maquina no tiene esa direccion: enlaza a 127.0.0.1 (solo esta maquina) o a \"\" (todas sus "
+     "direcciones)"},
+    {hint::closed_socket, "this socket is closed (or was moved from): create a new csnet::socket",
+     "este socket esta cerrado (o fue movido): crea un nuevo csnet::socket"},
+    {hint::not_connected,
+     "this TCP socket is not connected: call connect() first (a server talks to a client on the socket that "
+     "accept() returned, not on the listening one)",
+     "este socket TCP no esta conectado: llama primero a connect() (un servidor habla con un cliente por el "
+     "socket que devolvio accept(), no por el que escucha)"},
+    {hint::shutdown_not_connected,
+     "shutdown() is for a connected socket (Windows refuses it on a listening one too); to stop using a "
+     "socket, close() it",
+     "shutdown() es para un socket conectado (Windows tampoco lo acepta en uno que escucha); para dejar de usar "
+     "un socket, cierralo con close()"},
+    {hint::not_connected_udp,
+     "this UDP socket has no peer: send with sendto(data, address), or call connect(address) first",
+     "este socket UDP no tiene destino: envia con sendto(data, address), o llama antes a connect(address)"},
+    {hint::destination_required,
+     "a UDP socket without connect() does not know where to send: use sendto(data, address), or call "
+     "connect(address) once and then send()",
+     "un socket UDP sin connect() no sabe a donde enviar: usa sendto(data, address), o llama una vez a "
+     "connect(address) y despues a send()"},
+    {hint::would_block, "the socket is non-blocking (settimeout(0) or setblocking(false)) and nothing was ready yet",
+     "el socket no bloquea (settimeout(0) o setblocking(false)) y aun no habia nada listo"},
+    {hint::in_progress,
+     "the socket is non-blocking, so connect() only started the connection; wait until it is writable",
+     "el socket no bloquea, asi que connect() solo inicio la conexion; espera a que se pueda escribir en el"},
+    {hint::unreachable, "there is no route to that address: check the IP address and the network",
+     "no hay ruta hacia esa direccion: revisa la direccion IP y la red"},
+    {hint::family_mismatch,
+     "the address and the socket are of different families: IPv6 addresses need csnet::af_inet6, IPv4 ones "
+     "csnet::af_inet",
+     "la direccion y el socket son de familias distintas: las direcciones IPv6 necesitan csnet::af_inet6, las "
+     "IPv4 csnet::af_inet"},
+    {hint::socket_family_unspec,
+     "a socket needs a family: csnet::af_inet (IPv4) or csnet::af_inet6 (IPv6); af_unspec is only for "
+     "getaddrinfo(), to mean \"either\"",
+     "un socket necesita una familia: csnet::af_inet (IPv4) o csnet::af_inet6 (IPv6); af_unspec es solo para "
+     "getaddrinfo(), y significa \"cualquiera\""},
+    {hint::socket_family_unknown,
+     "that is not an address family csnet knows: use csnet::af_inet (IPv4) or csnet::af_inet6 (IPv6)",
+     "esa no es una familia de direcciones que csnet conozca: usa csnet::af_inet (IPv4) o csnet::af_inet6 "
+     "(IPv6)"},
+    {hint::listen_accept_udp,
+     "listen() and accept() are for TCP sockets (csnet::sock_stream); a UDP socket just calls recvfrom() after "
+     "bind()",
+     "listen() y accept() son para sockets TCP (csnet::sock_stream); un socket UDP solo llama a recvfrom() "
+     "despues de bind()"},
+    {hint::accept_not_listening,
+     "accept() needs a listening socket: call listen() first, after bind() (a socket shut down with shutdown() "
+     "accepts no more connections)",
+     "accept() necesita un socket que escuche: llama primero a listen(), despues de bind() (un socket cerrado "
+     "con shutdown() ya no acepta conexiones)"},
+    {hint::listen_connected,
+     "a connected socket cannot listen: a server creates its own socket, then bind(), listen(), accept()",
+     "un socket conectado no puede escuchar: un servidor crea su propio socket, luego bind(), listen(), "
+     "accept()"},
+    {hint::already_connected, "this socket is already connected; a new connection needs a new socket",
+     "este socket ya esta conectado; una conexion nueva necesita un socket nuevo"},
+    {hint::too_many_files, "the program has too many sockets or files open: close the ones you no longer need",
+     "el programa tiene demasiados sockets o archivos abiertos: cierra los que ya no necesites"},
+    {hint::host_with_port, "\"{}\": the host and the port are separate: write {\"{}\", {}}",
+     "\"{}\": el host y el puerto van separados: escribe {\"{}\", {}}"},
+    {hint::bad_port, "a port is a number from 0 to 65535 (0 lets the system choose a free one)",
+     "un puerto es un numero de 0 a 65535 (0 deja que el sistema elija uno libre)"},
+    {hint::bad_port_short, "a port is a number from 0 to 65535", "un puerto es un numero de 0 a 65535"},
+    {hint::bad_ipv4,
+     "\"{}\" is not a valid IPv4 address: write four numbers from 0 to 255 separated by dots, like 127.0.0.1",
+     "\"{}\" no es una direccion IPv4 valida: escribe cuatro numeros de 0 a 255 separados por puntos, como "
+     "127.0.0.1"},
+    {hint::bad_ipv4_decimal,
+     "\"{}\" is not a valid IPv4 address: write four decimal numbers from 0 to 255 separated by dots, like "
+     "127.0.0.1",
+     "\"{}\" no es una direccion IPv4 valida: escribe cuatro numeros decimales de 0 a 255 separados por puntos, "
+     "como 127.0.0.1"},
+    {hint::bad_ipv6, "\"{}\" is not a valid IPv6 address (like ::1 or 2001:db8::7)",
+     "\"{}\" no es una direccion IPv6 valida (como ::1 o 2001:db8::7)"},
+    {hint::ipv6_brackets, "write an IPv6 address without brackets: \"::1\", not \"[::1]\"",
+     "escribe una direccion IPv6 sin corchetes: \"::1\", no \"[::1]\""},
+    {hint::ipv6_zone, "\"{}\": after % comes one interface name or number, as in fe80::1%eth0",
+     "\"{}\": despues de % va un nombre o numero de interfaz, como en fe80::1%eth0"},
+    {hint::ipv6_on_inet, "\"{}\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6",
+     "\"{}\" es una direccion IPv6 pero este socket es AF_INET: crealo con csnet::af_inet6"},
+    {hint::ipv4_on_inet6, "\"{}\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet",
+     "\"{}\" es una direccion IPv4 pero este socket es AF_INET6: crealo con csnet::af_inet"},
+    {hint::no_family_address, "\"{}\" has no {} address", "\"{}\" no tiene direccion {}"},
+    {hint::bad_timeout, "a timeout is a number of seconds, 0 or more; settimeout(std::nullopt) means no timeout",
+     "un timeout es un numero de segundos, 0 o mas; settimeout(std::nullopt) significa sin timeout"},
+    {hint::size_too_large, "the size {} is too large (a negative number converted to std::size_t?)",
+     "{} es demasiado grande (un numero negativo convertido a std::size_t?)"},
+    {hint::nbytes_too_large, "nbytes ({}) is larger than the buffer ({} bytes)",
+     "nbytes ({}) es mayor que el buffer ({} bytes)"},
+    {hint::null_buffer, "the buffer's pointer is null", "el puntero del buffer es nulo"},
+    {hint::dualstack_family, "dualstack_ipv6 needs family csnet::af_inet6",
+     "dualstack_ipv6 necesita la familia csnet::af_inet6"},
+    {hint::no_reuseport, "SO_REUSEPORT is not available on this system", "SO_REUSEPORT no existe en este sistema"},
+    {hint::nul_in_host,
+     "a host name or service never contains a NUL byte ('\\0'): the system would read only the text before it",
+     "un nombre de host o servicio nunca contiene un byte NUL ('\\0'): el sistema solo leeria el texto de antes"},
+    {hint::listen_on_connected,
+     "this socket is connected (by connect() or accept()); a server listens on a new socket that it bound, and "
+     "accept() gives it connected ones",
+     "este socket esta conectado (por connect() o accept()); un servidor escucha en un socket nuevo que enlazo, "
+     "y accept() le da los conectados"},
+    {hint::connect_started,
+     "the socket is non-blocking, so connect() only started the connection; wait until it is writable, then "
+     "getsockopt(csnet::sol_socket, csnet::so_error) says how it ended (0: connected)",
+     "el socket no bloquea, asi que connect() solo inicio la conexion; espera a que se pueda escribir en el, y "
+     "getsockopt(csnet::sol_socket, csnet::so_error) dira como termino (0: conectado)"},
+    {hint::shutdown_how,
+     "how is csnet::shut_rd (stop reading), csnet::shut_wr (stop sending) or csnet::shut_rdwr (both)",
+     "how es csnet::shut_rd (dejar de leer), csnet::shut_wr (dejar de enviar) o csnet::shut_rdwr (ambos)"},
+    {hint::selector_registered_twice, "{} is already registered: use modify() to change its events",
+     "{} ya esta registrado: usa modify() para cambiar sus eventos"},
+    {hint::selector_not_registered, "{} is not registered: call register_() first",
+     "{} no esta registrado: llama primero a register_()"},
+    {hint::selector_closed_socket, "the socket is closed (or was moved from): only an open socket can be watched",
+     "el socket esta cerrado (o fue movido): solo se puede vigilar un socket abierto"},
+    {hint::selector_events,
+     "events must be csnet::event_read, csnet::event_write or both (event_read | event_write), not {}",
+     "events debe ser csnet::event_read, csnet::event_write o ambos (event_read | event_write), no {}"},
+    {hint::selector_closed_while_registered,
+     "{} was closed while it was registered: call unregister() before you close a socket",
+     "{} se cerro mientras estaba registrado: llama a unregister() antes de cerrar un socket"},
+};
+
+// The row of a hint; {} in its text are filled with `values`, in order.
+inline std::string say(hint id, std::initializer_list<std::string> values = {}) {
+    const char* pattern = "";
+    for (const hint_text& row : hint_table) {
+        if (row.id == id) pattern = chosen_language() == language::spanish ? row.spanish : row.english;
+    }
+    std::string text;
+    auto value = values.begin();
+    for (const char* c = pattern; *c != '\0'; ++c) {
+        if (c[0] == '{' && c[1] == '}' && value != values.end()) {
+            text += *value++;
+            ++c;
+        } else {
+            text += *c;
+        }
+    }
+    return text;
+}
+
+// Does `text` read as `pattern`, with anything in place of each {}? The pieces
+// found there go to `values`.
+inline bool matches(const char* pattern, const std::string& text, std::vector<std::string>& values) {
+    values.clear();
+    const std::string p = pattern;
+    std::size_t at = 0;    // where we are in text
+    std::size_t from = 0;  // where we are in the pattern
+    bool after_gap = false;
+    for (;;) {
+        const std::size_t gap = p.find("{}", from);
+        const std::string piece = p.substr(from, gap == std::string::npos ? std::string::npos : gap - from);
+        std::size_t found = at;
+        if (after_gap) {
+            found = gap == std::string::npos
+                        ? (text.size() >= piece.size() ? text.size() - piece.size() : std::string::npos)
+                        : text.find(piece, at);
+            if (found == std::string::npos || found < at) return false;
+            values.push_back(text.substr(at, found - at));
+        }
+        if (text.compare(found, piece.size(), piece) != 0) return false;
+        at = found + piece.size();
+        if (gap == std::string::npos) return at == text.size();
+        from = gap + 2;
+        after_gap = true;
+    }
+}
+
+// csnet's own messages are written in English where they are found; this gives
+// them in the chosen language (unchanged when no row of the table reads as them).
+inline std::string translated(const std::string& english) {
+    if (chosen_language() == language::english) return english;
+    std::vector<std::string> values;
+    for (const hint_text& row : hint_table) {
+        if (!matches(row.english, english, values)) continue;
+        std::string text;
+        std::size_t next = 0;
+        for (const char* c = row.spanish; *c != '\0'; ++c) {
+            if (c[0] == '{' && c[1] == '}' && next < values.size()) {
+                text += values[next++];
+                ++c;
+            } else {
+                text += *c;
+            }
+        }
+        return text;
+    }
+    return english;
+}
+
+// What the failed socket is, asked of the system only while an error is worded.
+inline int socket_kind_of(native_handle_type s) {
+    int kind = 0;
+    address_length size = sizeof kind;
+    if (s == invalid_native_handle ||
+        ::getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&kind), &size) != 0) {
+        return 0;
+    }
+    return kind;
+}
+
+// The local (or, with peer, the remote) port of a socket; -1 when it has none.
+inline int port_of(native_handle_type s, which_end end) {
+    sockaddr_storage storage{};
+    address_length size = sizeof storage;
+    sockaddr* raw = reinterpret_cast<sockaddr*>(&storage);
+    if (s == invalid_native_handle ||
+        (end == which_end::peer ? ::getpeername(s, raw, &size) : ::getsockname(s, raw, &size)) != 0) {
+        return -1;
+    }
+    if (storage.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+    if (storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+    return -1;
+}
+
+// One line of advice for the errors students meet most. Empty when there is
+// nothing more useful to say than the error itself. The texts are in hint_table.
+inline std::string advice(const std::error_code& code, const failure_context& where) {
+    const bool spanish = chosen_language() == language::spanish;
+    const int kind = socket_kind_of(where.handle);
+    const bool udp = kind == SOCK_DGRAM;
+    int port_number = where.port;
+    if (port_number < 0 && code == std::errc::connection_refused) port_number = port_of(where.handle, which_end::peer);
+    const std::string port = port_number >= 0 ? (spanish ? "el puerto " : "port ") + std::to_string(port_number)
+                                              : (spanish ? "ese puerto" : "that port");
+    const std::string call = where.call;
+    if (code.category() == gai_category()) return say(hint::name_not_found);
+    if (code == std::errc::address_in_use) {
+        if (udp) return say(hint::port_in_use_udp, {port});
+        if (reuse_address_is_exclusive()) return say(hint::port_in_use_other, {port});
+        return say(reuse_address_set(where.handle) ? hint::port_in_use_reuse_set : hint::port_in_use, {port});
+    }
+    if (code == std::errc::connection_refused) return say(udp ? hint::refused_udp : hint::refused, {port});
+    if (code == std::errc::permission_denied && call == "bind" && where.port > 0 && where.port < 1024) {
+        return say(hint::low_port);
+    }
+    if (code == std::errc::permission_denied && call == "sendto") return say(hint::broadcast);
+    if (code == std::errc::timed_out) {
+        if (where.timeout >= 0) return say(hint::timed_out_after, {seconds_text(where.timeout)});
+        return say(hint::timed_out);
+    }
+    const bool peer_gone =
+        code == std::errc::broken_pipe || code == std::errc::connection_reset || code == std::errc::connection_aborted;
+    // Linux says "broken pipe" (Wine "reset") for a TCP socket that never connected: it has no local port.
+    if (peer_gone && kind == SOCK_STREAM && port_of(where.handle, which_end::local) <= 0)
+        return say(hint::send_never_connected);
+    if (code == std::errc::connection_reset || code == std::errc::connection_aborted) return say(hint::reset);
+    if (code == std::errc::broken_pipe) return say(hint::broken_pipe);
+    if (code == std::errc::address_not_available) return say(hint::no_such_address);
+    if (code == std::errc::bad_file_descriptor) return say(hint::closed_socket);
+    if (code == std::errc::not_connected && call == "shutdown") return say(hint::shutdown_not_connected);
+    if (code == std::errc::not_connected) return say(udp ? hint::not_connected_udp : hint::not_connected);
+    if (code == std::errc::destination_address_required) return say(hint::destination_required);
+    // Windows: send() on a UDP socket that has no address yet (no connect, no bind) is "invalid argument".
+    if (code == std::errc::invalid_argument && udp && (call == "send" || call == "sendall")) {
+        return say(hint::destination_required);
+    }
+    if (code == std::errc::operation_would_block) return say(hint::would_block);
+    if (code == std::errc::operation_in_progress) return say(hint::in_progress);
+    if (code == std::errc::network_unreachable || code == std::errc::host_unreachable) return say(hint::unreachable);
+    if (call == "socket") {
+        const std::string created = where.arguments();  // "AF_UNSPEC, SOCK_STREAM"; "AF_?, ..." for 12345
+        if (created.compare(0, 10, "AF_UNSPEC,") == 0) return say(hint::socket_family_unspec);
+        if (created.compare(0, 4, "AF_?") == 0) return say(hint::socket_family_unknown);
+    }
+    if (code == std::errc::address_family_not_supported) return say(hint::family_mismatch);
+    if ((code == std::errc::operation_not_supported || code == std::errc::invalid_argument) &&
+        (call == "listen" || call == "accept")) {
+        if (udp) return say(hint::listen_accept_udp);
+        if (call == "accept") return say(hint::accept_not_listening);
+        if (kind == SOCK_STREAM && port_of(where.handle, which_end::peer) >= 0) return say(hint::listen_connected);
+        return "";
+    }
+    if (code == std::errc::already_connected) return say(hint::already_connected);
+    if (code == std::errc::too_many_files_open) return say(hint::too_many_files);
+    return "";
+}
+
+[[noreturn]] inline void throw_error(const std::error_code& code, const failure_context& where, bool own_timeout,
+                                     std::size_t bytes_sent, const std::string& explanation) {
+    std::string message = std::string(where.call) + "(" + where.arguments() + "): " + python_style(code, own_timeout);
+    std::string hint_line = explanation.empty() ? advice(code, where) : translated(explanation);
+    if (!hint_line.empty()) {
+        message += (chosen_language() == language::spanish ? "\npista: " : "\nhint: ") + hint_line;
+    }
+    if (code.category() == gai_category()) throw gaierror(code, message, bytes_sent);
+    if (code == std::errc::timed_out) throw timeout(code, message, bytes_sent);
+    throw error(code, message, bytes_sent);
+}
+
+[[noreturn]] inline void raise_invalid(const failure_context& where, const std::string& explanation) {
+    throw_error(std::make_error_code(std::errc::invalid_argument), where, false, 0, explanation);
+}
+
+// ============================================================================
+// 12. The trace: where CSNET_TRACE=1 and set_trace() send their lines
+// ============================================================================
+
+// Where trace lines go. `out` is read by every call (atomically, as other
+// threads may be tracing); both fields change only under the trace lock, which
+// also keeps lines from several threads from mixing. The lock is a word that
+// holds the id of the process whose thread holds it (0: free), so that
+//  - a waiting thread sleeps a little between tries instead of spinning;
+//  - a child forked while another thread held it (that thread does not exist in
+//    the child, and would never let go) sees another process's id, and takes it;
+//  - a trace from inside the trace (a stream that itself uses csnet) is dropped,
+//    not deadlocked: each thread knows whether it is inside.
+struct trace_state {
+    std::atomic<void*> out{nullptr};  // nullptr: tracing is off
+    trace_writer write = nullptr;
+    std::atomic<long> holder{0};
+
+    trace_state() {
+        if (environment_says("CSNET_TRACE")) {
+            write = [](void* stream, const char* text, std::size_t size) {
+                if (standard_error_is_network()) return;  // never into a socket: see section 10
+                (void)std::fwrite(text, 1, size, static_cast<std::FILE*>(stream));  // one call: one whole line
+                (void)std::fflush(static_cast<std::FILE*>(stream));
+            };
+            out.store(stderr);
+        }
+    }
+    static bool& inside() {  // this thread is writing a trace line
+        static thread_local bool writing = false;
+        return writing;
+    }
+    void lock() {
+        const long me = process_id();
+        for (int round = 0;; ++round) {
+            long seen = 0;
+            if (holder.compare_exchange_weak(seen, me, std::memory_order_acquire)) return;
+            if (seen != 0 && seen != me && holder.compare_exchange_strong(seen, me, std::memory_order_acquire)) {
+                return;  // held in the process we were forked from
+            }
+            pause_briefly(round);
+        }
+    }
+    void unlock() { holder.store(0, std::memory_order_release); }
+    void set(void* stream, trace_writer writer) {
+        const bool nested = inside();  // set_trace() called by the trace stream itself: the lock is ours
+        if (!nested) lock();
+        write = writer;
+        out.store(stream, std::memory_order_release);
+        if (!nested) unlock();
+    }
+};
+
+inline trace_state& tracer() {
+    static trace_state state;  // reads CSNET_TRACE once, thread-safely
+    return state;
+}
+
+inline bool tracing() { return tracer().out.load(std::memory_order_acquire) != nullptr; }
+
+// Never throws: a stream that fails must not make a socket call fail.
+inline void trace(const std::string& line) noexcept {
+    trace_state& t = tracer();
+    if (trace_state::inside()) return;  // from inside the trace stream: dropped
+    try {
+        const std::string text = "[csnet] " + line + "\n";
+        trace_state::inside() = true;
+        t.lock();
+        try {
+            void* stream = t.out.load(std::memory_order_relaxed);
+            if (stream != nullptr) t.write(stream, text.data(), text.size());
+        } catch (...) {
+        }
+        t.unlock();
+        trace_state::inside() = false;
+    } catch (...) {
+    }
+}
+
+// The first bytes of some data, quoted as Python would show them.
+inline std::string preview(const char* data, std::size_t size) {
+    static const char digits[] = "0123456789abcdef";
+    std::string text = "\"";
+    const std::size_t shown = size < 40 ? size : 40;
+    for (std::size_t i = 0; i < shown; ++i) {
+        const unsigned char c = static_cast<unsigned char>(data[i]);
+        if (c == '"' || c == '\\') {
+            text += '\\';
+            text += static_cast<char>(c);
+        } else if (c >= 32 && c < 127) {
+            text += static_cast<char>(c);
+        } else {
+            text += "\\x";
+            text += digits[c >> 4];
+            text += digits[c & 15];
+        }
+    }
+    text += size > shown ? "\"..." : "\"";
+    return text;
+}
+
+inline std::string error_text(int code) { return "error: " + python_style(native_error(code), false); }
+
+// A NUL byte inside a host (or service) would cut it short where the system reads
+// it: "127.0.0.1\0.evil.example" would connect to 127.0.0.1. Refused, as CPython does;
+// the message shows the whole text, escaped. `rest` is the call's other arguments.
+inline void refuse_nul(const char* call, const std::string& host, const std::string& rest) {
+    if (host.find('\0') == std::string::npos && rest.find('\0') == std::string::npos) return;
+    raise_invalid({call, preview(host.data(), host.size()) + ", " + preview(rest.data(), rest.size())},
+                  "a host name or service never contains a NUL byte ('\\0'): the system would read only "
+                  "the text before it");
+}
+
+inline void set_trace_writer(void* stream, trace_writer writer) { tracer().set(stream, writer); }
+
+// ============================================================================
+// 13. Addresses inside: sockaddr, getaddrinfo
+// ============================================================================
+
+inline const char* name_of(address_family f) {
+    switch (f) {
+        case address_family::af_inet:
+            return "AF_INET";
+        case address_family::af_inet6:
+            return "AF_INET6";
+        case address_family::af_unspec:
+            return "AF_UNSPEC";
+    }
+    return "AF_?";
+}
+inline const char* name_of(socket_kind k) {
+    switch (k) {
+        case socket_kind::sock_stream:
+            return "SOCK_STREAM";
+        case socket_kind::sock_dgram:
+            return "SOCK_DGRAM";
+    }
+    return "SOCK_?";
+}
+inline const char* name_of(protocol p) {
+    switch (p) {
+        case protocol::ipproto_ip:
+            return "IPPROTO_IP";
+        case protocol::ipproto_tcp:
+            return "IPPROTO_TCP";
+        case protocol::ipproto_udp:
+            return "IPPROTO_UDP";
+    }
+    return "IPPROTO_?";
+}
+
+// The numeric forms need no look-up; returns false for names.
+inline bool socket_address::from_numeric(const address& a, address_family family) {
+    const bool want6 = family == address_family::af_inet6;
+    std::memset(&storage, 0, want6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    if (want6) {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(static_cast<std::uint16_t>(a.port_));
+        size = sizeof(sockaddr_in6);
+        if (a.kind_ == address::host_kind::any) return true;  // in6addr_any is all zeros
+        if (a.kind_ != address::host_kind::ipv6 || a.host_.find('%') != std::string::npos) return false;
+        std::memcpy(&in6->sin6_addr, a.bytes_, 16);
+        in6->sin6_scope_id = a.scope_id_;
+        return true;
+    }
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(static_cast<std::uint16_t>(a.port_));
+    size = sizeof(sockaddr_in);
+    switch (a.kind_) {
+        case address::host_kind::any:
+            in4->sin_addr.s_addr = htonl(INADDR_ANY);
+            return true;
+        case address::host_kind::broadcast:
+            in4->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+            return true;
+        case address::host_kind::ipv4:
+            std::memcpy(&in4->sin_addr, a.bytes_, 4);
+            return true;
+        default:
+            return false;
+    }
+}
+
+inline address to_address(const socket_address& raw) {
+    address result;
+    if (raw.storage.ss_family == AF_INET) {
+        const auto* in4 = reinterpret_cast<const sockaddr_in*>(&raw.storage);
+        result.port_ = ntohs(in4->sin_port);
+        result.kind_ = address::host_kind::ipv4;
+        std::memcpy(result.bytes_, &in4->sin_addr, 4);
+    } else if (raw.storage.ss_family == AF_INET6) {
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&raw.storage);
+        result.port_ = ntohs(in6->sin6_port);
+        result.kind_ = address::host_kind::ipv6;
+        std::memcpy(result.bytes_, &in6->sin6_addr, 16);
+        result.scope_id_ = static_cast<std::uint32_t>(in6->sin6_scope_id);
+    } else {
+        return result;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
+    }
+    result.text_pending_ = true;
+    return result;
+}
+
+// An address as an error message shows it: 127.0.0.1:9999, [::1]:9999, and the
+// empty host (every address of this machine) as Python writes it: '':9999.
+inline std::string shown(const address& a) {
+    return a.host().empty() ? "'':" + std::to_string(a.port()) : a.to_string();
+}
+
+// Runs ::getaddrinfo and gives the answers; a failure is a csnet::gaierror that
+// names `call` (the csnet call that needed the look-up).
+inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family, int kind,
+                                        const failure_context& where) {
+    start_networking();
+    addrinfo hints{};
+    hints.ai_family = static_cast<int>(family);
+    hints.ai_socktype = kind;
+    addrinfo* answers = nullptr;
+    const int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service, &hints, &answers);
+    const int saved_errno = last_error();  // before anything else can change it
+    struct release {                       // freeaddrinfo on every way out, exceptions included
+        addrinfo* list;
+        ~release() {
+            if (list != nullptr) freeaddrinfo(list);
+        }
+    } owner{answers};
+    if (tracing()) {
+        trace("getaddrinfo(\"" + host + "\", " + (service ? service : "None") + ", " + name_of(family) +
+              (kind ? std::string(", ") + name_of(static_cast<socket_kind>(kind)) : std::string()) + ") -> " +
+              (status == 0 ? "ok" : gai_message(status)));
+    }
+    if (const int system_error = gai_system_error(status, saved_errno)) throw_error(native_error(system_error), where);
+    if (status != 0) throw_error(std::error_code(status, gai_category()), where);
+    // Glibc answers once per kind (stream, datagram, raw); Windows once, with kind
+    // 0 meaning "any". Give the same list everywhere: a stream and a datagram answer
+    // per address (SOCK_RAW answers are left out: csnet does not open raw sockets).
+    // Counted first, then filled in place: cheaper to compile than push_back.
+    std::size_t count = 0;
+    for (const addrinfo* a = answers; a != nullptr; a = a->ai_next) {
+        if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+        if (a->ai_socktype == SOCK_STREAM || a->ai_socktype == SOCK_DGRAM || (a->ai_socktype == 0 && kind)) count += 1;
+        if (a->ai_socktype == 0 && !kind) count += 2;
+    }
+    std::vector<address_info> results(count);
+    std::size_t i = 0;
+    for (const addrinfo* a = answers; a != nullptr; a = a->ai_next) {
+        if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+        int kinds[2] = {a->ai_socktype, 0};
+        if (a->ai_socktype == 0) {
+            kinds[0] = kind ? kind : SOCK_STREAM;
+            kinds[1] = kind ? 0 : SOCK_DGRAM;
+        } else if (a->ai_socktype != SOCK_STREAM && a->ai_socktype != SOCK_DGRAM) {
+            continue;
+        }
+        socket_address raw;
+        std::memcpy(&raw.storage, a->ai_addr, static_cast<std::size_t>(a->ai_addrlen));
+        raw.size = static_cast<address_length>(a->ai_addrlen);
+        for (int k : kinds) {
+            if (k == 0) continue;
+            address_info& info = results[i++];
+            info.family = static_cast<address_family>(a->ai_family);
+            info.type = static_cast<socket_kind>(k);
+            info.proto =
+                static_cast<protocol>(a->ai_protocol ? a->ai_protocol : (k == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP));
+            info.canonname = a->ai_canonname ? a->ai_canonname : "";
+            info.address = to_address(raw);
+        }
+    }
+    return results;
+}
+
+// The sockaddr for `a` in the socket's family: numeric hosts directly, names
+
+inline socket_address resolve(const address& a, address_family family, socket_kind type, const failure_context& where) {
+    socket_address raw;
+    if (raw.from_numeric(a, family)) return raw;
+    if (family == address_family::af_inet && a.kind_ == address::host_kind::ipv6) {
+        throw_error(
+            detail::own_error(std::errc::address_family_not_supported), where, false, 0,
+            "\"" + a.host() + "\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6");
+    }
+    if (family == address_family::af_inet6 && a.kind_ == address::host_kind::ipv4) {
+        throw_error(
+            detail::own_error(std::errc::address_family_not_supported), where, false, 0,
+            "\"" + a.host() + "\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet");
+    }
+    const std::string port = std::to_string(a.port());
+    std::vector<address_info> answers = lookup(a.host(), port.c_str(), family, static_cast<int>(type), where);
+    if (answers.empty()) {
+        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
+                    "\"" + a.host() + "\" has no " + name_of(family) + " address");
+    }
+    socket_address first;
+    first.from_numeric(answers.front().address, family);
+    return first;
+}
+
+}  // namespace detail
+
+// ============================================================================
+// 14. The bodies of public functions declared in sections 3-5
+// ============================================================================
+
+inline std::string to_string(address_family f) { return detail::name_of(f); }
+inline std::string to_string(socket_kind k) { return detail::name_of(k); }
+inline std::string to_string(protocol p) { return detail::name_of(p); }
+
+inline const std::error_category& gai_category() {
+    static const detail::gai_category_type category;
+    return category;
+}
+
+inline address::address(std::string host, int port) : host_(std::move(host)), port_(port) {
+    detail::refuse_nul("address", host_, std::to_string(port));
+    const std::string call_args = "\"" + host_ + "\", " + std::to_string(port);
+    if (port < 0 || port > 65535) {
+        detail::raise_invalid({"address", call_args},
+                              "a port is a number from 0 to 65535 (0 lets the system choose a free one)");
+    }
+    std::string problem = parse_host();
+    if (!problem.empty()) detail::raise_invalid({"address", call_args}, problem);
+}
+
+// Exactly four decimal numbers 0..255, no leading zeros: the standard form.
+// (inet_aton would also take "127.1" and "0x7f.1", which surprise students.)
+inline bool address::parse_ipv4(const std::string& text, unsigned char out[4]) {
+    std::size_t i = 0;
+    for (int part = 0; part < 4; ++part) {
+        if (part > 0) {
+            if (i >= text.size() || text[i] != '.') return false;
+            ++i;
+        }
+        std::size_t start = i;
+        int value = 0;
+        while (i < text.size() && is_digit(text[i]) && i - start < 4) value = value * 10 + (text[i++] - '0');
+        const std::size_t length = i - start;
+        if (length == 0 || length > 3 || value > 255 || (length > 1 && text[start] == '0')) return false;
+        out[part] = static_cast<unsigned char>(value);
+    }
+    return i == text.size();
+}
+
+// Sorts the host text into any / name / IPv4 / IPv6 and keeps the binary
+// form of a numeric address, so that using it later needs no look-up.
+// Returns what is wrong with it, or "" when it is fine.
+inline std::string address::parse_host() {
+    if (host_.empty()) {
+        kind_ = host_kind::any;
+        return "";
+    }
+    if (host_ == "<broadcast>") {  // Python's name for 255.255.255.255
+        kind_ = host_kind::broadcast;
+        return "";
+    }
+    if (host_.front() == '[') {
+        return "write an IPv6 address without brackets: \"::1\", not \"[::1]\"";
+    }
+    if (host_.find(':') != std::string::npos) {
+        // "localhost:9999": one colon, then a port number. (An IPv6 address has two colons or more.)
+        const std::size_t colon = host_.find(':');
+        if (host_.find(':', colon + 1) == std::string::npos && colon + 1 < host_.size() &&
+            host_.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+            return "\"" + host_ + "\": the host and the port are separate: write {\"" + host_.substr(0, colon) +
+                   "\", " + host_.substr(colon + 1) + "}";
+        }
+        detail::start_networking();                   // Winsock's inet_pton wants WSAStartup first
+        const std::size_t percent = host_.find('%');  // fe80::1%eth0: the zone (interface) after %
+        if (percent != std::string::npos &&
+            (percent + 1 == host_.size() || host_.find('%', percent + 1) != std::string::npos)) {
+            return "\"" + host_ + "\": after % comes one interface name or number, as in fe80::1%eth0";
+        }
+        const std::string bare = host_.substr(0, percent);
+        in6_addr binary{};
+        if (inet_pton(AF_INET6, bare.c_str(), &binary) != 1) {
+            return "\"" + host_ + "\" is not a valid IPv6 address (like ::1 or 2001:db8::7)";
+        }
+        kind_ = host_kind::ipv6;
+        std::memcpy(bytes_, &binary, 16);
+        return "";
+    }
+    bool numeric = true;
+    for (char c : host_) numeric = numeric && (is_digit(c) || c == '.');
+    if (numeric) {
+        if (!parse_ipv4(host_, bytes_)) {
+            return "\"" + host_ +
+                   "\" is not a valid IPv4 address: write four numbers from 0 to 255 "
+                   "separated by dots, like 127.0.0.1";
+        }
+        kind_ = host_kind::ipv4;
+        return "";
+    }
+    // Hex and octal forms such as "0x7f.0.0.1" are not names: the system would
+    // read them as numbers (inet_aton's old rules). Ask it, without any DNS query.
+    if (host_.find_first_not_of("0123456789abcdefABCDEFxX.") == std::string::npos) {
+        detail::start_networking();
+        addrinfo hints{};
+        hints.ai_family = AF_INET;
+        hints.ai_flags = AI_NUMERICHOST;
+        addrinfo* found = nullptr;
+        if (::getaddrinfo(host_.c_str(), nullptr, &hints, &found) == 0) {
+            freeaddrinfo(found);
+            return "\"" + host_ +
+                   "\" is not a valid IPv4 address: write four decimal numbers from 0 to 255 "
+                   "separated by dots, like 127.0.0.1";
+        }
+    }
+    kind_ = host_kind::name;
+    return "";
+}
+
+// The text of an address that came from the system (accept, recvfrom, ...),
+// written only when asked for: a server answering datagrams never needs it.
+inline std::string address::numeric_text() const {
+    char text[INET6_ADDRSTRLEN + 16] = {};
+    if (kind_ == host_kind::ipv6) {
+        in6_addr binary{};
+        std::memcpy(&binary, bytes_, 16);
+        inet_ntop(AF_INET6, &binary, text, sizeof text);
+        if (scope_id_ != 0) return std::string(text) + "%" + std::to_string(scope_id_);  // link-local zone
+        return text;
+    }
+    // IPv4 by hand: glibc's inet_ntop formats it with sprintf, which is slow.
+    char* out = text;
+    for (int i = 0; i < 4; ++i) {
+        const unsigned value = bytes_[i];
+        if (value >= 100) *out++ = static_cast<char>('0' + value / 100);
+        if (value >= 10) *out++ = static_cast<char>('0' + value / 10 % 10);
+        *out++ = static_cast<char>('0' + value % 10);
+        if (i < 3) *out++ = '.';
+    }
+    return std::string(text, static_cast<std::size_t>(out - text));
 }
 
 }  // namespace csnet

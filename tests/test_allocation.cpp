@@ -133,6 +133,47 @@ TEST_SUITE("allocation") {
         CHECK(count == 0);
     }
 
+    TEST_CASE("with tracing off, a TCP round trip and select() allocate nothing they do not return") {
+        CSNET_REQUIRE_COUNTING_OR_SKIP();
+        csnet::set_trace(nullptr);
+        auto pair = csnet_test::connected_pair();
+        SUBCASE("blocking") {}
+        SUBCASE("with a timeout") {
+            pair.server.settimeout(5.0);
+            pair.client.settimeout(5.0);
+        }
+        std::string request;
+        std::string reply;
+        const std::size_t round_trip = allocations_during([&] {
+            pair.client.sendall("ping");
+            request = pair.server.recv(4);  // 4 bytes: held in the string itself (no heap)
+            (void)pair.server.send("pong");
+            reply = pair.client.recv(4);
+        });
+        CHECK(request == "ping");
+        CHECK(reply == "pong");
+        CHECK(round_trip == 0);
+
+        csnet::selector sel;
+        sel.register_(pair.server, csnet::event_read);
+        const std::size_t idle = allocations_during([&] { CHECK(sel.select(0.0).empty()); });
+        CHECK(idle == 0);  // nothing ready: an empty vector, no allocation
+        pair.client.sendall("x");
+        std::size_t ready_count = 0;
+        const std::size_t ready = allocations_during([&] { ready_count = sel.select(5.0).size(); });
+        CHECK(ready_count == 1);
+        CHECK(ready == 1);  // the vector select() returns, and nothing else
+        sel.unregister(pair.server);
+
+        // A call that switches the socket's mode writes its trace text only while tracing.
+        const std::size_t mode_switches = allocations_during([&] {
+            pair.client.settimeout(std::nullopt);
+            pair.client.settimeout(2.0);
+            pair.client.settimeout(std::nullopt);
+        });
+        CHECK(mode_switches == 0);
+    }
+
     TEST_CASE("recvfrom_into allocates nothing for an IPv4 sender") {
         CSNET_REQUIRE_COUNTING_OR_SKIP();
         csnet::set_trace(nullptr);
