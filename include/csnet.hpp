@@ -45,22 +45,21 @@
 // 1. Includes
 // ============================================================================
 
-#include <atomic>         // std::atomic: the trace switch and the trace lock
-#include <cstddef>        // std::size_t
-#include <cstdint>        // std::uint16_t, std::uint32_t
-#include <cstdio>         // std::fwrite, stderr: where CSNET_TRACE=1 writes
-#include <cstdlib>        // std::getenv
-#include <cstring>        // std::memcpy, std::memset, std::strlen
-#include <iosfwd>         // std::basic_ostream (declared only: operator<< is a template)
-#include <optional>       // std::optional: gettimeout() is "None" or seconds
-#include <stdexcept>      // std::runtime_error: holds the error's message
-#include <string>         // std::string: what recv() returns
-#include <string_view>    // std::string_view: what send() takes
-#include <system_error>   // std::system_error, std::error_code, std::errc
-#include <type_traits>    // std::enable_if_t, std::is_same_v
-#include <unordered_map>  // std::unordered_map: the selector's descriptor -> key table
-#include <utility>        // std::pair, std::move
-#include <vector>         // std::vector: what getaddrinfo() returns
+#include <atomic>        // std::atomic: the trace switch and the trace lock
+#include <cstddef>       // std::size_t
+#include <cstdint>       // std::uint16_t, std::uint32_t
+#include <cstdio>        // std::fwrite, stderr: where CSNET_TRACE=1 writes
+#include <cstdlib>       // std::getenv
+#include <cstring>       // std::memcpy, std::memset, std::strlen
+#include <iosfwd>        // std::basic_ostream (declared only: operator<< is a template)
+#include <optional>      // std::optional: gettimeout() is "None" or seconds
+#include <stdexcept>     // std::runtime_error: holds the error's message
+#include <string>        // std::string: what recv() returns
+#include <string_view>   // std::string_view: what send() takes
+#include <system_error>  // std::system_error, std::error_code, std::errc
+#include <type_traits>   // std::enable_if_t, std::is_same_v
+#include <utility>       // std::pair, std::move
+#include <vector>        // std::vector: what getaddrinfo() returns
 
 #if defined(_WIN32)
 // Winsock. <winsock2.h> must come before <windows.h>'s old <winsock.h>; with
@@ -1292,32 +1291,27 @@ public:
     const selector_key& register_(socket& sock, int events, void* data = nullptr) {
         const detail::failure_context where{"register_", describe(sock, events)};
         const native_handle_type fd = registrable(sock, events, where);
-        if (index_.count(fd) != 0) {
+        const std::size_t slot = position_of(fd);
+        if (slot < keys_.size() && keys_[slot].fd == fd) {
             detail::raise_invalid(where, detail::handle_text(fd) +
                                              " is already registered: use modify() to "
                                              "change its events");
         }
-        index_.emplace(fd, keys_.size());
-        keys_.push_back(selector_key{&sock, fd, events, data});
-        entries_.push_back(entry_for(fd, events));
-        return keys_.back();
+        // Inserted in descriptor order (see the members below).
+        const auto offset = static_cast<std::ptrdiff_t>(slot);
+        keys_.insert(keys_.begin() + offset, selector_key{&sock, fd, events, data});
+        entries_.insert(entries_.begin() + offset, entry_for(fd, events));
+        return keys_[slot];
     }
 
     /// modify(): change what `sock` is watched for. Python: sel.modify(sock, events, data)
     /// Unlike Python, modify(sock, events) keeps the data you attached (Python's
     /// modify() replaces it with None when you leave it out: a common surprise).
-    const selector_key& modify(socket& sock, int events) {
-        const detail::failure_context where{"modify", describe(sock, events)};
-        selector_key& key = keys_[slot_of(registrable(sock, events, where), where)];
-        key.events = events;
-        entries_[static_cast<std::size_t>(&key - keys_.data())].events = entry_for(key.fd, events).events;
-        return key;
-    }
+    const selector_key& modify(socket& sock, int events) { return keys_[change_events(sock, events)]; }
     const selector_key& modify(socket& sock, int events, void* data) {
-        modify(sock, events);
-        selector_key& key = keys_[index_.at(sock.fileno())];
-        key.data = data;
-        return key;
+        const std::size_t slot = change_events(sock, events);
+        keys_[slot].data = data;
+        return keys_[slot];
     }
 
     /// unregister(): stop watching `sock`; returns its key. Python: sel.unregister(sock)
@@ -1327,16 +1321,8 @@ public:
         if (!sock) closed_socket(where);
         const std::size_t slot = slot_of(sock.fileno(), where);
         const selector_key removed = keys_[slot];
-        // Keep the lists dense: the last key takes the removed one's place.
-        const std::size_t last = keys_.size() - 1;
-        if (slot != last) {
-            keys_[slot] = keys_[last];
-            entries_[slot] = entries_[last];
-            index_[keys_[slot].fd] = slot;
-        }
-        keys_.pop_back();
-        entries_.pop_back();
-        index_.erase(removed.fd);
+        keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(slot));
+        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(slot));
         return removed;
     }
 
@@ -1411,7 +1397,6 @@ public:
     void close() noexcept {
         keys_.clear();
         entries_.clear();
-        index_.clear();
     }
 
 private:
@@ -1475,12 +1460,35 @@ private:
         }
         return sock.fileno();
     }
+    // modify()'s work: new events for a registered socket; returns its position.
+    std::size_t change_events(const socket& sock, int events) {
+        const detail::failure_context where{"modify", describe(sock, events)};
+        const std::size_t slot = slot_of(registrable(sock, events, where), where);
+        keys_[slot].events = events;
+        entries_[slot].events = entry_for(keys_[slot].fd, events).events;
+        return slot;
+    }
+    // Where `fd` is in keys_ (sorted by descriptor), or where it would go: a binary
+    // search, as one looks a word up in a dictionary.
+    std::size_t position_of(native_handle_type fd) const {
+        std::size_t low = 0;
+        std::size_t high = keys_.size();
+        while (low < high) {
+            const std::size_t middle = low + (high - low) / 2;
+            if (keys_[middle].fd < fd) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
     std::size_t slot_of(native_handle_type fd, const detail::failure_context& where) const {
-        const auto found = index_.find(fd);
-        if (found == index_.end()) {
+        const std::size_t slot = position_of(fd);
+        if (slot == keys_.size() || keys_[slot].fd != fd) {
             detail::raise_invalid(where, detail::handle_text(fd) + " is not registered: call register_() first");
         }
-        return found->second;
+        return slot;
     }
     void trace_poll(const detail::call_result& r, int milliseconds) const {
         std::string text = "poll([";
@@ -1496,12 +1504,11 @@ private:
         detail::trace(text);
     }
 
-    // Three views of the same registrations, kept in the same order:
-    // keys_ (what select() returns), entries_ (what poll() takes), and
-    // index_ (descriptor -> position, like Python's fd-to-key dictionary).
+    // Two views of the same registrations, in the same order, sorted by descriptor:
+    // keys_ (what select() returns) and entries_ (what poll() takes). The order is
+    // what lets position_of() find a socket quickly (Python keeps a dictionary).
     std::vector<selector_key> keys_;
     std::vector<detail::poll_entry> entries_;
-    std::unordered_map<native_handle_type, std::size_t> index_;
 };
 
 // ============================================================================
