@@ -113,6 +113,17 @@
 #include <unistd.h>       // close, gethostname
 #endif                    // _WIN32
 
+// CSNET_COLD marks what a successful send() or recv() never runs (reporting an
+// error, writing the trace, waiting for a timeout): the compiler keeps it out of
+// line, so the path every call takes stays short (bench/instructions.sh counts it).
+#if defined(__GNUC__)
+#define CSNET_COLD __attribute__((noinline, cold))
+#elif defined(_MSC_VER)
+#define CSNET_COLD __declspec(noinline)
+#else
+#define CSNET_COLD
+#endif
+
 namespace csnet {
 
 // ============================================================================
@@ -302,27 +313,29 @@ inline std::string wait_call_text(const std::string& handle, wait_for direction,
 // ---- 11. Error messages -----------------------------------------------------
 struct failure_context {
     const char* call = "";  // "bind"
-    std::string text;       // its arguments: "127.0.0.1:9999"
-    int port = -1;          // the port involved, if any
-    double timeout = -1;    // the socket's timeout, if one expired
-    // Calls on the fast path (send, recv, ...) describe their arguments only
-    // when they fail: formatting them on every call would cost time for nothing.
-    const void* lazy_state = nullptr;
-    std::string (*lazy_text)(const void*) = nullptr;
+    // Its arguments ("127.0.0.1:9999") are written by describe(state) only when the
+    // call fails: formatting them on every send or recv would cost time for nothing,
+    // and a context that owns no string costs nothing to make or to drop.
+    const void* state = nullptr;
+    std::string (*describe)(const void*) = nullptr;
+    int port = -1;        // the port involved, if any
+    double timeout = -1;  // the socket's timeout, if one expired
     // The socket that failed, still open while the message is written: advice()
     // asks it what it is (TCP or UDP, bound, connected) to choose the right hint.
     native_handle_type handle = invalid_native_handle;
 
-    std::string arguments() const { return lazy_text ? lazy_text(lazy_state) : text; }
+    std::string arguments() const { return describe ? describe(state) : std::string(); }
 };
 
-// A context whose arguments are written by `describe()`, only if needed.
+// A context whose arguments are written by `describe()`, only if needed. The
+// caller keeps `describe` (a lambda) alive for as long as the context.
 template <class Describe>
-failure_context lazy_context(const char* call, const Describe& describe) {
+failure_context lazy_context(const char* call, const Describe& describe, int port = -1) {
     failure_context context;
     context.call = call;
-    context.lazy_state = &describe;
-    context.lazy_text = [](const void* state) { return (*static_cast<const Describe*>(state))(); };
+    context.state = &describe;
+    context.describe = [](const void* state) { return (*static_cast<const Describe*>(state))(); };
+    context.port = port;
     return context;
 }
 
@@ -340,6 +353,20 @@ inline void set_trace_writer(void* stream, trace_writer writer);
 inline std::string preview(const char* data, std::size_t size);
 inline std::string error_text(int code);
 inline void refuse_nul(const char* call, const std::string& host, const std::string& rest);
+
+// How a failed send or recv shows its arguments ("19", "b'hello'"). Each makes a
+// lambda that holds a copy of what it shows, made only on the way to the error:
+// a call that succeeds stores nothing for a message it never writes.
+inline auto size_argument(std::size_t size) {
+    return [size] { return std::to_string(size); };
+}
+inline auto data_argument(std::string_view data) {
+    return [data] { return preview(data.data(), data.size()); };
+}
+inline std::string shown(const address& a);                                     // 127.0.0.1:9999, [::1]:9999, '':9999
+inline auto data_argument(std::string_view data, const address& destination) {  // sendto's
+    return [data, &destination] { return preview(data.data(), data.size()) + ", " + shown(destination); };
+}
 
 // What one system call gave, for every call that may wait or fail: a value
 // (>= 0: the call's result), or the error number it failed with, or "csnet's
@@ -393,7 +420,7 @@ struct socket_address {
 };
 
 inline address to_address(const socket_address& raw);
-inline std::string shown(const address& a);  // 127.0.0.1:9999, [::1]:9999, '':9999
+inline void to_address(const socket_address& raw, address& result);
 inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family, int kind,
                                         const failure_context& where);
 inline socket_address resolve(const address& a, address_family family, socket_kind type, const failure_context& where);
@@ -450,7 +477,7 @@ public:
 
 private:
     friend struct detail::socket_address;
-    friend address detail::to_address(const detail::socket_address& raw);
+    friend void detail::to_address(const detail::socket_address& raw, address& result);
     friend detail::socket_address detail::resolve(const address& a, address_family family, socket_kind type,
                                                   const detail::failure_context& where);
 
@@ -539,7 +566,8 @@ public:
         if (handle_ == invalid_native_handle) {
             const int err = detail::last_error();
             if (detail::tracing()) detail::trace("socket(" + creation_text() + ") -> " + detail::error_text(err));
-            detail::throw_error(detail::native_error(err), {"socket", creation_text()});
+            const auto arguments = [&] { return creation_text(); };
+            detail::throw_error(detail::native_error(err), detail::lazy_context("socket", arguments));
         }
         if (detail::tracing()) {
             try {
@@ -574,7 +602,8 @@ public:
     /// only, "" every network. Port 0 lets the system choose a free port;
     /// getsockname() tells which. Clients rarely bind: connect() picks a port.
     void bind(const address& local) {
-        const detail::failure_context where{"bind", detail::shown(local), local.port()};
+        const auto arguments = [&] { return detail::shown(local); };
+        const detail::failure_context where = detail::lazy_context("bind", arguments, local.port());
         check_open(where);
         const detail::socket_address raw = detail::resolve(local, family_, type_, where);
         finish_simple(detail::call_result::of(::bind(handle_, raw.get(), raw.size)), where,
@@ -588,7 +617,8 @@ public:
     /// connections until the program calls accept(); `backlog` is about how long
     /// that queue may grow. UDP has no connections, so no listen().
     void listen(int backlog = default_backlog) {
-        const detail::failure_context where{"listen", std::to_string(backlog)};
+        const auto arguments = [&] { return std::to_string(backlog); };
+        const detail::failure_context where = detail::lazy_context("listen", arguments);
         check_open(where);
         if (connected_ && type_ == sock_stream) {  // stopped here: the system would say only "Invalid argument"
             detail::raise_invalid(where,
@@ -606,7 +636,7 @@ public:
     /// is empty). The handshake is already over: the client may have sent data.
     /// The listening socket goes on listening; each client gets its own socket.
     std::pair<socket, address> accept() {
-        const detail::failure_context where{"accept", ""};
+        const detail::failure_context where{"accept"};
         check_open(where);
         detail::socket_address peer;
         native_handle_type accepted = invalid_native_handle;
@@ -678,12 +708,10 @@ public:
     /// arrive as one recv() of 10, or as two of 3 and 7, and two sends may arrive
     /// together. Loop until you have what you expect, as the report's server does.
     std::string recv(std::size_t bufsize, int flags = 0) {
-        const auto arguments = [&] { return std::to_string(bufsize); };
-        const detail::failure_context where = detail::lazy_context("recv", arguments);
-        check_open(where);
-        check_size(bufsize, where);
+        if (handle_ == invalid_native_handle) closed("recv", detail::size_argument(bufsize));
+        if (bufsize > largest_size) too_large(bufsize, "recv", detail::size_argument(bufsize));
         if (bufsize == 0) return std::string();
-        return receive_string(bufsize, flags, nullptr, where);
+        return receive_string(bufsize, flags, nullptr, "recv");
     }
 
     /// recv_into(): like recv(), but into memory you own: no allocation at all.
@@ -691,26 +719,23 @@ public:
     /// With Linux's MSG_TRUNC on UDP it returns the datagram's real length, as the
     /// system and Python do, which may be more than the buffer: only the buffer is written.
     std::size_t recv_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        const auto arguments = [&] { return std::to_string(nbytes); };
-        const detail::failure_context where = detail::lazy_context("recv_into", arguments);
-        check_open(where);
-        const std::size_t size = checked_into_size(buffer, nbytes, where);
-        return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, where);
+        if (handle_ == invalid_native_handle) closed("recv_into", detail::size_argument(nbytes));
+        const std::size_t size = checked_into_size(buffer, nbytes, "recv_into");
+        return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, "recv_into", nbytes);
     }
 
     // ---- send, sendall -----------------------------------------------------
     /// send(): send some of `data`; returns how many bytes the system took, which
     /// may be fewer than all. Python: sent = sock.send(data)
     std::size_t send(std::string_view data, int flags = 0) {
-        const auto arguments = [&] { return detail::preview(data.data(), data.size()); };
-        const detail::failure_context where = detail::lazy_context("send", arguments);
-        check_open(where);
+        if (handle_ == invalid_native_handle) closed("send", detail::data_argument(data));
         double deadline = 0;
-        const detail::call_result r = io(
-            detail::wait_for::writing, "send", data.size(),
-            [&] { return detail::send_some(handle_, data.data(), data.size(), flags); }, &deadline);
+        const auto send_some = [this, data, flags] {
+            return detail::send_some(handle_, data.data(), data.size(), flags);
+        };
+        const detail::call_result r = io(detail::wait_for::writing, "send", data.size(), send_some, &deadline);
         if (detail::tracing()) trace_transfer("send", data.size(), r, data.data());
-        if (!r.ok()) fail(r, where);
+        if (!r.ok()) fail(r, "send", detail::data_argument(data));
         return static_cast<std::size_t>(r.value);
     }
 
@@ -721,9 +746,7 @@ public:
     /// "Sent" means handed to this machine's operating system, which delivers it
     /// (and resends lost packets) in the background: not yet read by the peer.
     void sendall(std::string_view data, int flags = 0) {
-        const auto arguments = [&] { return detail::preview(data.data(), data.size()); };
-        const detail::failure_context where = detail::lazy_context("sendall", arguments);
-        check_open(where);
+        if (handle_ == invalid_native_handle) closed("sendall", detail::data_argument(data));
         std::size_t sent = 0;
         double deadline = 0;  // one deadline for the whole call
         do {
@@ -731,11 +754,10 @@ public:
             const std::size_t all_left = data.size() - sent;
             const std::size_t piece = detail::sendall_piece();
             const std::size_t left = all_left < piece ? all_left : piece;
-            const detail::call_result r = io(
-                detail::wait_for::writing, "send", left, [&] { return detail::send_some(handle_, rest, left, flags); },
-                &deadline);
+            const auto send_some = [this, rest, left, flags] { return detail::send_some(handle_, rest, left, flags); };
+            const detail::call_result r = io(detail::wait_for::writing, "send", left, send_some, &deadline);
             if (detail::tracing()) trace_transfer("send", left, r, rest);
-            if (!r.ok()) fail(r, where, sent);
+            if (!r.ok()) fail(r, "sendall", detail::data_argument(data), sent);
             sent += static_cast<std::size_t>(r.value);
         } while (sent < data.size());
     }
@@ -753,24 +775,16 @@ public:
     /// sendto(): send one datagram to `destination` (UDP: no connection needed).
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
-        const auto arguments = [&] {
-            return detail::preview(data.data(), data.size()) + ", " + detail::shown(destination);
-        };
-        detail::failure_context where = detail::lazy_context("sendto", arguments);
-        where.port = destination.port();
-        check_open(where);
-        const detail::socket_address raw = detail::resolve(destination, family_, type_, where);
+        if (handle_ == invalid_native_handle) closed("sendto", detail::data_argument(data, destination));
+        detail::socket_address raw;
+        if (!raw.from_numeric(destination, family_)) look_up(destination, data, raw);  // a name: "localhost"
         double deadline = 0;
-        const detail::call_result r = io(
-            detail::wait_for::writing, "sendto", data.size(),
-            [&] { return detail::sendto_some(handle_, data.data(), data.size(), flags, raw.get(), raw.size); },
-            &deadline);
-        if (detail::tracing()) {
-            detail::trace("sendto(" + detail::handle_text(handle_) + ", " + detail::preview(data.data(), data.size()) +
-                          ", " + destination.to_string() + ") -> " +
-                          (r.ok() ? std::to_string(r.value) + " bytes" : r.text()));
-        }
-        if (!r.ok()) fail(r, where);
+        const auto sendto_some = [this, data, flags, &raw] {
+            return detail::sendto_some(handle_, data.data(), data.size(), flags, raw.get(), raw.size);
+        };
+        const detail::call_result r = io(detail::wait_for::writing, "sendto", data.size(), sendto_some, &deadline);
+        if (detail::tracing()) trace_sendto(data, destination, r);
+        if (!r.ok()) fail(r, "sendto", detail::data_argument(data, destination), 0, destination.port());
         return static_cast<std::size_t>(r.value);
     }
 
@@ -778,31 +792,32 @@ public:
     /// `bufsize` is cut to `bufsize` bytes, on every system; the rest is lost.
     /// Python: data, address = sock.recvfrom(4096)
     std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0) {
-        const auto arguments = [&] { return std::to_string(bufsize); };
-        const detail::failure_context where = detail::lazy_context("recvfrom", arguments);
-        check_open(where);
-        check_size(bufsize, where);
+        if (handle_ == invalid_native_handle) closed("recvfrom", detail::size_argument(bufsize));
+        if (bufsize > largest_size) too_large(bufsize, "recvfrom", detail::size_argument(bufsize));
         detail::socket_address sender;
-        std::string data = receive_string(bufsize, flags, &sender, where);
-        return {std::move(data), detail::to_address(sender)};
+        std::pair<std::string, address> result;
+        result.first = receive_string(bufsize, flags, &sender, "recvfrom");
+        detail::to_address(sender, result.second);
+        return result;
     }
 
     /// recvfrom_into(): recvfrom() into memory you own (no allocation for the data).
     std::pair<std::size_t, address> recvfrom_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        const auto arguments = [&] { return std::to_string(nbytes); };
-        const detail::failure_context where = detail::lazy_context("recvfrom_into", arguments);
-        check_open(where);
-        const std::size_t size = checked_into_size(buffer, nbytes, where);
+        if (handle_ == invalid_native_handle) closed("recvfrom_into", detail::size_argument(nbytes));
+        const std::size_t size = checked_into_size(buffer, nbytes, "recvfrom_into");
         detail::socket_address sender;
-        const std::size_t n = receive(buffer.data, size, flags, &sender, where);
-        return {n, detail::to_address(sender)};
+        std::pair<std::size_t, address> result;
+        result.first = receive(buffer.data, size, flags, &sender, "recvfrom_into", nbytes);
+        detail::to_address(sender, result.second);
+        return result;
     }
 
     // ---- shutdown, close ---------------------------------------------------
     /// shutdown(): stop reading (shut_rd), writing (shut_wr) or both (shut_rdwr),
     /// and tell the peer; the socket stays open until close().
     void shutdown(int how) {
-        const detail::failure_context where{"shutdown", std::to_string(how)};
+        const auto arguments = [&] { return std::to_string(how); };
+        const detail::failure_context where = detail::lazy_context("shutdown", arguments);
         check_open(where);
         if (how != shut_rd && how != shut_wr && how != shut_rdwr) {
             detail::raise_invalid(where,
@@ -837,7 +852,8 @@ public:
     /// settimeout(seconds): each later call waits at most this long, then throws
     /// csnet::timeout. 0: never wait (non-blocking). Python: sock.settimeout(2.0)
     void settimeout(double seconds) {
-        const detail::failure_context where{"settimeout", detail::seconds_text(seconds)};
+        const auto arguments = [&] { return detail::seconds_text(seconds); };
+        const detail::failure_context where = detail::lazy_context("settimeout", arguments);
         if (!(seconds >= 0)) {  // also catches NaN
             detail::raise_invalid(where,
                                   "a timeout is a number of seconds, 0 or more; "
@@ -846,7 +862,10 @@ public:
         set_mode(seconds, where);
     }
     /// settimeout(std::nullopt): no timeout; calls block until they can finish.
-    void settimeout(std::nullopt_t) { set_mode(-1, {"settimeout", "None"}); }
+    void settimeout(std::nullopt_t) {
+        const auto arguments = [] { return std::string("None"); };
+        set_mode(-1, detail::lazy_context("settimeout", arguments));
+    }
     void settimeout(std::optional<double> seconds) {
         if (seconds) {
             settimeout(*seconds);
@@ -884,7 +903,8 @@ public:
     /// with SO_EXCLUSIVEADDRUSE it may have to wait until the previous run's
     /// connections have finished closing.)
     void setsockopt(int level, int option, int value) {
-        const detail::failure_context where{"setsockopt", option_text(level, option) + ", " + std::to_string(value)};
+        const auto arguments = [&] { return option_text(level, option) + ", " + std::to_string(value); };
+        const detail::failure_context where = detail::lazy_context("setsockopt", arguments);
         check_open(where);
         if (level == SOL_SOCKET && option == SO_REUSEADDR && detail::reuse_address_is_exclusive()) {  // Windows
             finish_simple(detail::call_result::of(detail::set_exclusive_address_use(handle_)), where,
@@ -900,7 +920,8 @@ public:
 
     /// getsockopt(): read an option's value (an int).
     int getsockopt(int level, int option) const {
-        const detail::failure_context where{"getsockopt", option_text(level, option)};
+        const auto arguments = [&] { return option_text(level, option); };
+        const detail::failure_context where = detail::lazy_context("getsockopt", arguments);
         check_open(where);
         if (level == SOL_SOCKET && option == SO_REUSEADDR && detail::reuse_address_is_exclusive()) {  // Windows
             return reuse_address_ ? 1 : 0;
@@ -930,12 +951,12 @@ public:
 
     /// The operating system's handle (a file descriptor on POSIX, a SOCKET on Windows).
     native_handle_type fileno() const {
-        check_open({"fileno", ""});
+        check_open({"fileno"});
         return handle_;
     }
     /// detach(): give up ownership: returns the handle, which you must now close.
     native_handle_type detach() {
-        check_open({"detach", ""});
+        check_open({"detach"});
         const native_handle_type h = handle_;
         handle_ = invalid_native_handle;
         return h;
@@ -987,29 +1008,49 @@ private:
 
     // A closed or moved-from socket: Python's "[Errno 9] Bad file descriptor".
     void check_open(const detail::failure_context& where) const {
-        if (handle_ == invalid_native_handle) {
-            detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where);
-        }
+        if (handle_ == invalid_native_handle) closed(where);
+    }
+    [[noreturn]] CSNET_COLD static void closed(const detail::failure_context& where) {
+        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where);
+    }
+    // The same for send and recv, whose arguments `describe()` writes only now.
+    template <class Describe>
+    [[noreturn]] CSNET_COLD static void closed(const char* call, const Describe& describe) {
+        closed(detail::lazy_context(call, describe));
     }
 
     // A size_t that a negative int became is huge: refuse it before the OS sees it.
+    static constexpr std::size_t largest_size = 0x7fffffff;
     static void check_size(std::size_t size, const detail::failure_context& where) {
-        if (size > 0x7fffffff) {
-            detail::raise_invalid(where, "the size " + std::to_string(size) +
-                                             " is too large (a negative number converted to std::size_t?)");
-        }
+        if (size > largest_size) too_large(size, where);
+    }
+    [[noreturn]] CSNET_COLD static void too_large(std::size_t size, const detail::failure_context& where) {
+        detail::raise_invalid(
+            where, "the size " + std::to_string(size) + " is too large (a negative number converted to std::size_t?)");
+    }
+    template <class Describe>
+    [[noreturn]] CSNET_COLD static void too_large(std::size_t size, const char* call, const Describe& describe) {
+        too_large(size, detail::lazy_context(call, describe));
     }
 
-    static std::size_t checked_into_size(const mutable_buffer& buffer, std::size_t nbytes,
-                                         const detail::failure_context& where) {
+    // recv_into's sizes: `nbytes` (0: the whole buffer) must fit in the buffer.
+    static std::size_t checked_into_size(const mutable_buffer& buffer, std::size_t nbytes, const char* call) {
+        if (nbytes > buffer.size || buffer.size > largest_size || (buffer.data == nullptr && buffer.size > 0)) {
+            refuse_buffer(buffer, nbytes, call);
+        }
+        return nbytes == 0 ? buffer.size : nbytes;
+    }
+    [[noreturn]] CSNET_COLD static void refuse_buffer(const mutable_buffer& buffer, std::size_t nbytes,
+                                                      const char* call) {
+        const auto arguments = [&] { return std::to_string(nbytes); };
+        const detail::failure_context where = detail::lazy_context(call, arguments);
         check_size(nbytes, where);
         check_size(buffer.size, where);  // mutable_buffer{p, total - used} gone negative
         if (nbytes > buffer.size) {
             detail::raise_invalid(where, "nbytes (" + std::to_string(nbytes) + ") is larger than the buffer (" +
                                              std::to_string(buffer.size) + " bytes)");
         }
-        if (buffer.data == nullptr && buffer.size > 0) detail::raise_invalid(where, "the buffer's pointer is null");
-        return nbytes == 0 ? buffer.size : nbytes;
+        detail::raise_invalid(where, "the buffer's pointer is null");
     }
 
     // Finishes a call that returns 0 or -1 (bind, listen, shutdown, setsockopt).
@@ -1025,8 +1066,14 @@ private:
         }
     }
 
-    [[noreturn]] void fail(const detail::call_result& r, const detail::failure_context& where,
-                           std::size_t sent = 0) const {
+    // A failed send or recv: `describe()` writes its arguments, only now.
+    template <class Describe>
+    [[noreturn]] CSNET_COLD void fail(detail::call_result r, const char* call, const Describe& describe,
+                                      std::size_t sent = 0, int port = -1) const {
+        fail(r, detail::lazy_context(call, describe, port), sent);
+    }
+    [[noreturn]] CSNET_COLD void fail(detail::call_result r, const detail::failure_context& where,
+                                      std::size_t sent = 0) const {
         detail::failure_context context = where;
         context.timeout = timeout_;
         context.handle = handle_;  // so that the hint can ask what this socket is
@@ -1038,27 +1085,41 @@ private:
     //  - EINTR (a signal arrived) is not an error: call again (PEP 475);
     //  - with a timeout, the socket is non-blocking: when the call would block,
     //    wait with poll()/select() until it is ready or the deadline passes.
+    // `system_call` is a lambda that makes the system call once; it holds copies of
+    // what it needs, not references, so a call that succeeds at once stores nothing
+    // for the retries it never makes (they are in retry(), out of line).
     // `deadline` (0: not yet known) is shared by the calls of one sendall().
     // `call` and `size` name the call in the trace ("recv(fd 4, 19)"; no_size: no size shown).
     static constexpr std::size_t no_size = ~std::size_t(0);
     template <class SystemCall>
-    detail::call_result io(detail::wait_for direction, const char* call, std::size_t size, SystemCall&& system_call,
+    detail::call_result io(detail::wait_for direction, const char* call, std::size_t size, SystemCall system_call,
                            double* deadline = nullptr) {
+        const detail::call_result r = detail::call_result::of(system_call());
+        if (r.ok()) return r;  // the usual case: done at once
+        return retry(direction, call, size, system_call, r.error, deadline);
+    }
+
+    // The rest of io(): the first call failed with `error`.
+    template <class SystemCall>
+    CSNET_COLD detail::call_result retry(detail::wait_for direction, const char* call, std::size_t size,
+                                         SystemCall system_call, int error, double* deadline) {
         double local_deadline = 0;
         double& limit = deadline ? *deadline : local_deadline;
         for (;;) {
+            if (!detail::interrupted(error)) {  // EINTR: simply call again
+                if (timeout_ <= 0 || !detail::would_block(error)) return detail::call_result::failed(error);
+                if (detail::tracing()) trace_attempt(call, size, error);  // the attempt that would block
+                const detail::call_result ready = wait_until(direction, limit);
+                if (!ready.ok()) return ready;  // timed out, or poll/select failed
+            }
             const detail::call_result r = detail::call_result::of(system_call());
             if (r.ok()) return r;
-            if (detail::interrupted(r.error)) continue;
-            if (timeout_ <= 0 || !detail::would_block(r.error)) return r;
-            if (detail::tracing()) trace_attempt(call, size, r.error);  // the attempt that would block
-            const detail::call_result ready = wait_until(direction, limit);
-            if (!ready.ok()) return ready;  // timed out, or poll/select failed
+            error = r.error;
         }
     }
 
     // Out of io(), which stays small enough to be inlined into every call.
-    void trace_attempt(const char* call, std::size_t size, int error) const {
+    CSNET_COLD void trace_attempt(const char* call, std::size_t size, int error) const {
         detail::trace(std::string(call) + "(" + detail::handle_text(handle_) +
                       (size == no_size ? std::string() : ", " + std::to_string(size)) + ") -> " +
                       detail::error_text(error));
@@ -1066,7 +1127,7 @@ private:
 
     // Waits for readiness until the deadline (computed on first use): ok (ready),
     // timed out, or the error poll/select failed with.
-    detail::call_result wait_until(detail::wait_for direction, double& deadline) const {
+    CSNET_COLD detail::call_result wait_until(detail::wait_for direction, double& deadline) const {
         if (deadline == 0) deadline = detail::monotonic_seconds() + timeout_;
         for (;;) {
             const double left = deadline - detail::monotonic_seconds();
@@ -1098,8 +1159,7 @@ private:
     // A read without MSG_WAITALL returns at most what is there, so a huge bufsize is
     // read through at most 1 MiB (a datagram is smaller than 64 KiB): recv(1 GB)
     // allocates no GB.
-    std::string receive_string(std::size_t bufsize, int flags, detail::socket_address* sender,
-                               const detail::failure_context& where) {
+    std::string receive_string(std::size_t bufsize, int flags, detail::socket_address* sender, const char* call) {
         constexpr std::size_t on_stack = 4096;
         constexpr std::size_t most_per_read = 1024 * 1024;
         struct heap_buffer {
@@ -1115,34 +1175,48 @@ private:
             into = heap.data;
         }
         if (detail::recv_discards(flags)) std::memset(into, 0, size);  // never old memory
-        const std::size_t n = receive(into, size, flags, sender, where);
+        const std::size_t n = receive(into, size, flags, sender, call, bufsize);
         return std::string(into, n < size ? n : size);
     }
 
-    // recv, recv_into, recvfrom and recvfrom_into all come here.
-    std::size_t receive(char* into, std::size_t size, int flags, detail::socket_address* sender,
-                        const detail::failure_context& where) {
-        const detail::call_result r = io(detail::wait_for::reading, sender ? "recvfrom" : "recv", size, [&] {
-            long long n;
-            if (sender) {
-                sender->size = sizeof(sender->storage);
-                n = detail::recvfrom_some(handle_, into, size, flags, sender->get(), &sender->size);
-            } else {
-                n = detail::recv_some(handle_, into, size, flags);
-            }
-            // Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with
-            // the buffer filled: give the same result as POSIX (the first bytes).
-            if (n < 0 && type_ == socket_kind::sock_dgram && detail::message_truncated(detail::last_error())) {
-                n = static_cast<long long>(size);
-            }
-            return n;
-        });
+    // recv, recv_into, recvfrom and recvfrom_into all come here. `call` and
+    // `shown_size` (the size the program asked for) name the call in an error.
+    std::size_t receive(char* into, std::size_t size, int flags, detail::socket_address* sender, const char* call,
+                        std::size_t shown_size) {
+        const detail::call_result r =
+            io(detail::wait_for::reading, sender ? "recvfrom" : "recv", size, [this, into, size, flags, sender] {
+                long long n;
+                if (sender) {
+                    sender->size = sizeof(sender->storage);
+                    n = detail::recvfrom_some(handle_, into, size, flags, sender->get(), &sender->size);
+                } else {
+                    n = detail::recv_some(handle_, into, size, flags);
+                }
+                // Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with
+                // the buffer filled: give the same result as POSIX (the first bytes).
+                if (n < 0 && type_ == socket_kind::sock_dgram && detail::message_truncated(detail::last_error())) {
+                    n = static_cast<long long>(size);
+                }
+                return n;
+            });
         if (detail::tracing()) trace_transfer(sender ? "recvfrom" : "recv", size, r, into);
-        if (!r.ok()) fail(r, where);
+        if (!r.ok()) fail(r, call, detail::size_argument(shown_size));
         return static_cast<std::size_t>(r.value);
     }
 
-    void trace_transfer(const char* call, std::size_t size, const detail::call_result& r, const char* data) const {
+    // sendto()'s look-up of a name (getaddrinfo), and its trace line.
+    CSNET_COLD void look_up(const address& destination, std::string_view data, detail::socket_address& raw) const {
+        const auto arguments = detail::data_argument(data, destination);
+        const detail::failure_context where = detail::lazy_context("sendto", arguments, destination.port());
+        raw = detail::resolve(destination, family_, type_, where);
+    }
+    CSNET_COLD void trace_sendto(std::string_view data, const address& destination, detail::call_result r) const {
+        detail::trace("sendto(" + detail::handle_text(handle_) + ", " + detail::preview(data.data(), data.size()) +
+                      ", " + destination.to_string() + ") -> " +
+                      (r.ok() ? std::to_string(r.value) + " bytes" : r.text()));
+    }
+
+    CSNET_COLD void trace_transfer(const char* call, std::size_t size, detail::call_result r, const char* data) const {
         std::string line =
             std::string(call) + "(" + detail::handle_text(handle_) + ", " + std::to_string(size) + ") -> ";
         if (r.ok()) {
@@ -1217,7 +1291,7 @@ private:
 
     address name_query(detail::which_end end) const {
         const bool peer = end == detail::which_end::peer;
-        const detail::failure_context where{peer ? "getpeername" : "getsockname", ""};
+        const detail::failure_context where{peer ? "getpeername" : "getsockname"};
         check_open(where);
         detail::socket_address raw;
         const detail::call_result r = detail::call_result::of(peer ? ::getpeername(handle_, raw.get(), &raw.size)
@@ -1289,7 +1363,8 @@ public:
     /// (`register` is a C++ keyword: PEP 8's trailing underscore.) No system call:
     /// the socket joins the list that each select() hands to poll().
     const selector_key& register_(socket& sock, int events, void* data = nullptr) {
-        const detail::failure_context where{"register_", describe(sock, events)};
+        const auto arguments = [&] { return describe(sock, events); };
+        const detail::failure_context where = detail::lazy_context("register_", arguments);
         const native_handle_type fd = registrable(sock, events, where);
         const std::size_t slot = position_of(fd);
         if (slot < keys_.size() && keys_[slot].fd == fd) {
@@ -1317,7 +1392,8 @@ public:
     /// unregister(): stop watching `sock`; returns its key. Python: sel.unregister(sock)
     /// Call it before you close the socket.
     selector_key unregister(const socket& sock) {
-        const detail::failure_context where{"unregister", sock ? detail::handle_text(sock.fileno()) : "closed socket"};
+        const auto arguments = [&] { return sock ? detail::handle_text(sock.fileno()) : "closed socket"; };
+        const detail::failure_context where = detail::lazy_context("unregister", arguments);
         if (!sock) closed_socket(where);
         const std::size_t slot = slot_of(sock.fileno(), where);
         const selector_key removed = keys_[slot];
@@ -1351,7 +1427,8 @@ public:
                 for (const selector_key& key : keys_) {
                     if (!still_open(key.fd)) closed_while_registered(key.fd, milliseconds);
                 }
-                detail::throw_error(detail::native_error(r.error), {"select", wait_text(milliseconds)});
+                const auto arguments = [&] { return wait_text(milliseconds); };
+                detail::throw_error(detail::native_error(r.error), detail::lazy_context("select", arguments));
             }
             // Interrupted by a signal (PEP 475): poll again for the time that is left.
             if (timeout) {
@@ -1385,7 +1462,8 @@ public:
 
     /// get_key(): the key of a registered socket. Python: sel.get_key(sock)
     const selector_key& get_key(const socket& sock) const {
-        const detail::failure_context where{"get_key", sock ? detail::handle_text(sock.fileno()) : "closed socket"};
+        const auto arguments = [&] { return sock ? detail::handle_text(sock.fileno()) : "closed socket"; };
+        const detail::failure_context where = detail::lazy_context("get_key", arguments);
         if (!sock) closed_socket(where);
         return keys_[slot_of(sock.fileno(), where)];
     }
@@ -1433,8 +1511,9 @@ private:
         return entry;
     }
     [[noreturn]] static void closed_while_registered(native_handle_type fd, int milliseconds) {
-        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), {"select", wait_text(milliseconds)},
-                            false, 0,
+        const auto arguments = [&] { return wait_text(milliseconds); };
+        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor),
+                            detail::lazy_context("select", arguments), false, 0,
                             detail::handle_text(fd) +
                                 " was closed while it was registered: "
                                 "call unregister() before you close a socket");
@@ -1462,7 +1541,8 @@ private:
     }
     // modify()'s work: new events for a registered socket; returns its position.
     std::size_t change_events(const socket& sock, int events) {
-        const detail::failure_context where{"modify", describe(sock, events)};
+        const auto arguments = [&] { return describe(sock, events); };
+        const detail::failure_context where = detail::lazy_context("modify", arguments);
         const std::size_t slot = slot_of(registrable(sock, events, where), where);
         keys_[slot].events = events;
         entries_[slot].events = entry_for(keys_[slot].fd, events).events;
@@ -1532,19 +1612,22 @@ struct address_info {
 inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service,
                                              address_family family = af_unspec) {
     detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
-    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
+    const auto arguments = [&] { return "\"" + host + "\", \"" + service + "\""; };
+    const detail::failure_context where = detail::lazy_context("getaddrinfo", arguments);
     return detail::lookup(host, service.c_str(), family, detail::any_kind, where);
 }
 /// getaddrinfo() for one kind only: Python: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 inline std::vector<address_info> getaddrinfo(const std::string& host, const std::string& service, address_family family,
                                              socket_kind type) {
     detail::refuse_nul("getaddrinfo", host, "\"" + service + "\"");
-    const detail::failure_context where{"getaddrinfo", "\"" + host + "\", \"" + service + "\""};
+    const auto arguments = [&] { return "\"" + host + "\", \"" + service + "\""; };
+    const detail::failure_context where = detail::lazy_context("getaddrinfo", arguments);
     return detail::lookup(host, service.c_str(), family, static_cast<int>(type), where);
 }
 inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family = af_unspec) {
     if (port < 0 || port > 65535) {
-        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
+        const auto arguments = [&] { return "\"" + host + "\", " + std::to_string(port); };
+        detail::raise_invalid(detail::lazy_context("getaddrinfo", arguments, port),
                               "a port is a number from 0 to 65535");
     }
     return getaddrinfo(host, std::to_string(port), family);
@@ -1552,7 +1635,8 @@ inline std::vector<address_info> getaddrinfo(const std::string& host, int port, 
 inline std::vector<address_info> getaddrinfo(const std::string& host, int port, address_family family,
                                              socket_kind type) {
     if (port < 0 || port > 65535) {
-        detail::raise_invalid({"getaddrinfo", "\"" + host + "\", " + std::to_string(port), port},
+        const auto arguments = [&] { return "\"" + host + "\", " + std::to_string(port); };
+        detail::raise_invalid(detail::lazy_context("getaddrinfo", arguments, port),
                               "a port is a number from 0 to 65535");
     }
     return getaddrinfo(host, std::to_string(port), family, type);
@@ -1573,8 +1657,9 @@ inline socket create_connection(const address& server, std::optional<double> tim
     detail::socket_address numeric;
     if (numeric.from_numeric(server, af_inet)) return attempt(af_inet, server);
     if (numeric.from_numeric(server, af_inet6)) return attempt(af_inet6, server);
-    const detail::failure_context where{"create_connection", detail::shown(server), server.port(),
-                                        timeout ? *timeout : -1};
+    const auto arguments = [&] { return detail::shown(server); };
+    detail::failure_context where = detail::lazy_context("create_connection", arguments, server.port());
+    where.timeout = timeout ? *timeout : -1;
     const std::vector<address_info> candidates =
         detail::lookup(server.host(), std::to_string(server.port()).c_str(), af_unspec, SOCK_STREAM, where);
     if (candidates.empty()) detail::throw_error(detail::own_error(std::errc::address_not_available), where);
@@ -1594,7 +1679,8 @@ inline socket create_connection(const address& server, std::optional<double> tim
 /// Python: socket.create_server(('127.0.0.1', 9999))
 inline socket create_server(const address& local, address_family family = af_inet, int backlog = default_backlog,
                             bool reuse_port = false, bool dualstack_ipv6 = false) {
-    const detail::failure_context where{"create_server", detail::shown(local), local.port()};
+    const auto arguments = [&] { return detail::shown(local); };
+    const detail::failure_context where = detail::lazy_context("create_server", arguments, local.port());
     if (dualstack_ipv6 && family != af_inet6) {
         detail::raise_invalid(where, "dualstack_ipv6 needs family csnet::af_inet6");
     }
@@ -1619,7 +1705,7 @@ inline std::string gethostname() {
     detail::start_networking();
     char name[256] = {};
     if (::gethostname(name, sizeof name - 1) != 0) {
-        detail::throw_error(detail::native_error(detail::last_error()), {"gethostname", ""});
+        detail::throw_error(detail::native_error(detail::last_error()), {"gethostname"});
     }
     return name;
 }
@@ -1629,7 +1715,8 @@ inline std::string gethostbyname(const std::string& host) {
     const address a(host, 0);
     detail::socket_address numeric;
     if (numeric.from_numeric(a, af_inet)) return detail::to_address(numeric).host();
-    const detail::failure_context where{"gethostbyname", "\"" + host + "\""};
+    const auto arguments = [&] { return "\"" + host + "\""; };
+    const detail::failure_context where = detail::lazy_context("gethostbyname", arguments);
     const std::vector<address_info> answers = detail::lookup(host, nullptr, af_inet, detail::any_kind, where);
     if (answers.empty()) detail::throw_error(detail::own_error(std::errc::address_not_available), where);
     return answers.front().address.host();
@@ -2759,6 +2846,10 @@ inline std::string advice(const std::error_code& code, const failure_context& wh
 //    the child, and would never let go) sees another process's id, and takes it;
 //  - a trace from inside the trace (a stream that itself uses csnet) is dropped,
 //    not deadlocked: each thread knows whether it is inside.
+// Every call asks tracing(): one load of a flag that needs no initialisation,
+// 1 (on), 0 (off) or -1 (not known yet: the first call reads CSNET_TRACE).
+inline std::atomic<int> trace_on{-1};
+
 struct trace_state {
     std::atomic<void*> out{nullptr};  // nullptr: tracing is off
     trace_writer write = nullptr;
@@ -2773,6 +2864,7 @@ struct trace_state {
             };
             out.store(stderr);
         }
+        trace_on.store(out.load() != nullptr ? 1 : 0, std::memory_order_release);
     }
     static bool& inside() {  // this thread is writing a trace line
         static thread_local bool writing = false;
@@ -2795,6 +2887,7 @@ struct trace_state {
         if (!nested) lock();
         write = writer;
         out.store(stream, std::memory_order_release);
+        trace_on.store(stream != nullptr ? 1 : 0, std::memory_order_release);
         if (!nested) unlock();
     }
 };
@@ -2804,7 +2897,11 @@ inline trace_state& tracer() {
     return state;
 }
 
-inline bool tracing() { return tracer().out.load(std::memory_order_acquire) != nullptr; }
+CSNET_COLD inline bool tracing_first_asked() { return tracer().out.load(std::memory_order_acquire) != nullptr; }
+inline bool tracing() {
+    const int on = trace_on.load(std::memory_order_acquire);
+    return on > 0 || (on < 0 && tracing_first_asked());
+}
 
 // Never throws: a stream that fails must not make a socket call fail.
 inline void trace(const std::string& line) noexcept {
@@ -2854,7 +2951,8 @@ inline std::string error_text(int code) { return "error: " + python_style(native
 // the message shows the whole text, escaped. `rest` is the call's other arguments.
 inline void refuse_nul(const char* call, const std::string& host, const std::string& rest) {
     if (host.find('\0') == std::string::npos && rest.find('\0') == std::string::npos) return;
-    raise_invalid({call, preview(host.data(), host.size()) + ", " + preview(rest.data(), rest.size())},
+    const auto arguments = [&] { return preview(host.data(), host.size()) + ", " + preview(rest.data(), rest.size()); };
+    raise_invalid(lazy_context(call, arguments),
                   "a host name or service never contains a NUL byte ('\\0'): the system would read only "
                   "the text before it");
 }
@@ -2933,6 +3031,13 @@ inline bool socket_address::from_numeric(const address& a, address_family family
 
 inline address to_address(const socket_address& raw) {
     address result;
+    to_address(raw, result);
+    return result;
+}
+
+// The same, written into `result` (a default address): recvfrom() fills the
+// address it returns in place, with no string moved.
+inline void to_address(const socket_address& raw, address& result) {
     if (raw.storage.ss_family == AF_INET) {
         const auto* in4 = reinterpret_cast<const sockaddr_in*>(&raw.storage);
         result.port_ = ntohs(in4->sin_port);
@@ -2945,10 +3050,9 @@ inline address to_address(const socket_address& raw) {
         std::memcpy(result.bytes_, &in6->sin6_addr, 16);
         result.scope_id_ = static_cast<std::uint32_t>(in6->sin6_scope_id);
     } else {
-        return result;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
+        return;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
     }
     result.text_pending_ = true;
-    return result;
 }
 
 // An address as an error message shows it: 127.0.0.1:9999, [::1]:9999, and the
@@ -3062,13 +3166,13 @@ inline const std::error_category& gai_category() {
 
 inline address::address(std::string host, int port) : host_(std::move(host)), port_(port) {
     detail::refuse_nul("address", host_, std::to_string(port));
-    const std::string call_args = "\"" + host_ + "\", " + std::to_string(port);
+    const auto arguments = [&] { return "\"" + host_ + "\", " + std::to_string(port); };
+    const detail::failure_context where = detail::lazy_context("address", arguments);
     if (port < 0 || port > 65535) {
-        detail::raise_invalid({"address", call_args},
-                              "a port is a number from 0 to 65535 (0 lets the system choose a free one)");
+        detail::raise_invalid(where, "a port is a number from 0 to 65535 (0 lets the system choose a free one)");
     }
     std::string problem = parse_host();
-    if (!problem.empty()) detail::raise_invalid({"address", call_args}, problem);
+    if (!problem.empty()) detail::raise_invalid(where, problem);
 }
 
 // Exactly four decimal numbers 0..255, no leading zeros: the standard form.

@@ -35,7 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     csnet::detail::failure_context where;
     where.call = calls[data[3] % (sizeof calls / sizeof calls[0])];
     const std::size_t split = 8 + (size - 8) / 2;
-    where.text = std::string(reinterpret_cast<const char*>(data + 8), split - 8);
+    const std::string arguments(reinterpret_cast<const char*>(data + 8), split - 8);
+    where.state = &arguments;
+    where.describe = [](const void* state) { return *static_cast<const std::string*>(state); };
     where.port = static_cast<int>(data[4] | data[5] << 8) - 100;
     where.timeout = data[6] == 0 ? -1.0 : data[6] / 7.0;
     const bool own_timeout = (data[7] & 1) != 0;
