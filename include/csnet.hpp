@@ -65,63 +65,64 @@
 // Winsock. <winsock2.h> must come before <windows.h>'s old <winsock.h>; with
 // MSVC, a <windows.h> included first (without WIN32_LEAN_AND_MEAN) has already
 // pulled in <winsock.h>, and the two clash in hundreds of errors. Say it once.
-#if defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#error \
-    "csnet: <windows.h> was included before <csnet.hpp> and brought in the old <winsock.h>. Fix: #include <csnet.hpp> before <windows.h>, or #define WIN32_LEAN_AND_MEAN before including <windows.h>."
-#endif  // defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#if defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
-#error "csnet needs Windows Vista or later: define _WIN32_WINNT as 0x0600 or higher (or leave it undefined)."
-#endif  // defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
+#  if defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#    error \
+        "csnet: <windows.h> was included before <csnet.hpp> and brought in the old <winsock.h>. Fix: #include <csnet.hpp> before <windows.h>, or #define WIN32_LEAN_AND_MEAN before including <windows.h>."
+#  endif  // defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#  if defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
+#    error "csnet needs Windows Vista or later: define _WIN32_WINNT as 0x0600 or higher (or leave it undefined)."
+#  endif  // defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
 // Keep <windows.h> small and keep its min/max macros away from std::min/std::max,
 // but leave the user's own settings exactly as they were.
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#define CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#endif  // !WIN32_LEAN_AND_MEAN
-#ifndef NOMINMAX
-#define NOMINMAX
-#define CSNET_UNDEF_NOMINMAX
-#endif  // !NOMINMAX
-#if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#undef _WINSOCKAPI_    // MinGW's old winsock.h came first (via <windows.h>): its winsock2.h copes, but would #warning
-#endif                 // defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#include <winsock2.h>  // socket, bind, listen, accept, send, recv, select, ...
-#include <ws2tcpip.h>  // getaddrinfo, inet_pton, inet_ntop, socklen_t
-#include <windows.h>   // QueryPerformanceCounter, SetHandleInformation
-#ifdef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#undef WIN32_LEAN_AND_MEAN
-#undef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#endif  // CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#ifdef CSNET_UNDEF_NOMINMAX
-#undef NOMINMAX
-#undef CSNET_UNDEF_NOMINMAX
-#endif  // CSNET_UNDEF_NOMINMAX
-#if defined(_MSC_VER)
-#pragma comment(lib, "ws2_32.lib")  // MSVC links Winsock by itself; MinGW needs -lws2_32
-#endif                              // _MSC_VER
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#    define CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#  endif  // !WIN32_LEAN_AND_MEAN
+#  ifndef NOMINMAX
+#    define NOMINMAX
+#    define CSNET_UNDEF_NOMINMAX
+#  endif  // !NOMINMAX
+#  if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+// MinGW's old winsock.h came first (via <windows.h>): its winsock2.h copes, but would #warning.
+#    undef _WINSOCKAPI_
+#  endif                 // defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#  include <winsock2.h>  // socket, bind, listen, accept, send, recv, select, ...
+#  include <ws2tcpip.h>  // getaddrinfo, inet_pton, inet_ntop, socklen_t
+#  include <windows.h>   // QueryPerformanceCounter, SetHandleInformation
+#  ifdef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#    undef WIN32_LEAN_AND_MEAN
+#    undef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#  endif  // CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#  ifdef CSNET_UNDEF_NOMINMAX
+#    undef NOMINMAX
+#    undef CSNET_UNDEF_NOMINMAX
+#  endif  // CSNET_UNDEF_NOMINMAX
+#  if defined(_MSC_VER)
+#    pragma comment(lib, "ws2_32.lib")  // MSVC links Winsock by itself; MinGW needs -lws2_32
+#  endif                                // _MSC_VER
 #else
-#include <arpa/inet.h>    // inet_pton, inet_ntop: text <-> binary addresses
-#include <cerrno>         // errno, EINTR, EAGAIN, ...
-#include <fcntl.h>        // fcntl: non-blocking mode, close-on-exec
-#include <netdb.h>        // getaddrinfo, gai_strerror
-#include <netinet/in.h>   // sockaddr_in, sockaddr_in6, IPPROTO_TCP
-#include <netinet/tcp.h>  // TCP_NODELAY
-#include <poll.h>         // poll: wait until a socket is ready (timeouts)
-#include <sys/socket.h>   // socket, bind, listen, accept, send, recv, ...
-#include <sys/stat.h>     // fstat: is descriptor 2 (the trace's stderr) a socket?
-#include <time.h>         // clock_gettime: a clock that never jumps
-#include <unistd.h>       // close, gethostname
-#endif                    // _WIN32
+#  include <arpa/inet.h>    // inet_pton, inet_ntop: text <-> binary addresses
+#  include <cerrno>         // errno, EINTR, EAGAIN, ...
+#  include <fcntl.h>        // fcntl: non-blocking mode, close-on-exec
+#  include <netdb.h>        // getaddrinfo, gai_strerror
+#  include <netinet/in.h>   // sockaddr_in, sockaddr_in6, IPPROTO_TCP
+#  include <netinet/tcp.h>  // TCP_NODELAY
+#  include <poll.h>         // poll: wait until a socket is ready (timeouts)
+#  include <sys/socket.h>   // socket, bind, listen, accept, send, recv, ...
+#  include <sys/stat.h>     // fstat: is descriptor 2 (the trace's stderr) a socket?
+#  include <time.h>         // clock_gettime: a clock that never jumps
+#  include <unistd.h>       // close, gethostname
+#endif                      // _WIN32
 
 // CSNET_COLD marks what a successful send() or recv() never runs (reporting an
 // error, writing the trace, waiting for a timeout): the compiler keeps it out of
 // line, so the path every call takes stays short (bench/instructions.sh counts it).
 #if defined(__GNUC__)
-#define CSNET_COLD __attribute__((noinline, cold))
+#  define CSNET_COLD __attribute__((noinline, cold))
 #elif defined(_MSC_VER)
-#define CSNET_COLD __declspec(noinline)
+#  define CSNET_COLD __declspec(noinline)
 #else
-#define CSNET_COLD
+#  define CSNET_COLD
 #endif
 
 namespace csnet {
@@ -340,8 +341,8 @@ failure_context lazy_context(const char* call, const Describe& describe, int por
 }
 
 [[noreturn]] inline void throw_error(const std::error_code& code, const failure_context& where,
-                                     bool own_timeout = false, std::size_t bytes_sent = 0,
-                                     const std::string& explanation = "");
+                                     const std::string& explanation = "", std::size_t bytes_sent = 0);
+[[noreturn]] inline void throw_timeout(const failure_context& where, std::size_t bytes_sent = 0);  // settimeout's
 [[noreturn]] inline void raise_invalid(const failure_context& where, const std::string& explanation);
 inline std::string seconds_text(double seconds);
 
@@ -405,7 +406,13 @@ inline const char* name_of(address_family f);  // "AF_INET"
 inline const char* name_of(socket_kind k);     // "SOCK_STREAM"
 inline const char* name_of(protocol p);        // "IPPROTO_TCP"
 
-// A sockaddr big enough for IPv4 and IPv6: what the system calls take and give.
+// An IPv4 or IPv6 sockaddr, as an address keeps it ready for the system calls.
+union inet_sockaddr {
+    sockaddr_in in4;
+    sockaddr_in6 in6;
+};
+
+// A sockaddr big enough for any family: what the system calls take and give.
 struct socket_address {
     sockaddr_storage storage;  // filled by the system call or by from_numeric()
     address_length size = sizeof(sockaddr_storage);
@@ -420,7 +427,13 @@ struct socket_address {
 };
 
 inline address to_address(const socket_address& raw);
-inline void to_address(const socket_address& raw, address& result);
+// An address's own sockaddr, for the system calls: ready_sockaddr() gives it when
+// it is a numeric address of `family` (else nullptr: see from_numeric and resolve);
+// recvfrom() writes the sender straight into writable_sockaddr(), then
+// adopt_sockaddr() reads the family and the port from it.
+inline const sockaddr* ready_sockaddr(const address& a, address_family family, address_length& size);
+inline sockaddr* writable_sockaddr(address& a);
+inline void adopt_sockaddr(address& a);
 inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family, int kind,
                                         const failure_context& where);
 inline socket_address resolve(const address& a, address_family family, socket_kind type, const failure_context& where);
@@ -477,26 +490,32 @@ public:
 
 private:
     friend struct detail::socket_address;
-    friend void detail::to_address(const detail::socket_address& raw, address& result);
+    friend address detail::to_address(const detail::socket_address& raw);
+    friend const sockaddr* detail::ready_sockaddr(const address& a, address_family family,
+                                                  detail::address_length& size);
+    friend sockaddr* detail::writable_sockaddr(address& a);
+    friend void detail::adopt_sockaddr(address& a);
     friend detail::socket_address detail::resolve(const address& a, address_family family, socket_kind type,
                                                   const detail::failure_context& where);
 
-    // What the host text is, found once by parse_host() (or set by to_address()):
+    // What the host text is, found once by parse_host() (or set by adopt_sockaddr()):
     // the calls that use the address never read the text again.
     enum class host_kind : unsigned char { any, name, ipv4, ipv6, broadcast };
 
     // Section 13 has the bodies.
     static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-    static inline bool parse_ipv4(const std::string& text, unsigned char out[4]);
+    static inline bool parse_ipv4(const std::string& text, unsigned char* out);
     inline std::string parse_host();
     inline std::string numeric_text() const;
 
     std::string host_;
     int port_ = 0;
     host_kind kind_ = host_kind::any;
-    bool text_pending_ = false;     // host_ not written yet: numeric_text() gives it
-    std::uint32_t scope_id_ = 0;    // IPv6 zone (interface index) of a link-local address
-    unsigned char bytes_[16] = {};  // the numeric address, when there is one
+    bool text_pending_ = false;  // host_ not written yet: numeric_text() gives it
+    // A numeric address (kind ipv4 or ipv6) as the system calls take it: family,
+    // port, the address's bytes and an IPv6 zone (the interface of a link-local
+    // address). sendto() hands it to the system as it is; recvfrom() writes it.
+    detail::inet_sockaddr raw_{};
 };
 
 template <class Traits>
@@ -640,7 +659,7 @@ public:
         check_open(where);
         detail::socket_address peer;
         native_handle_type accepted = invalid_native_handle;
-        const detail::call_result r = io(detail::wait_for::reading, "accept", no_size, [&] {
+        const detail::call_result r = io(detail::wait_for::reading, "accept", no_size, nullptr, [&] {
             peer.size = sizeof(peer.storage);
             accepted = detail::accept_socket(handle_, peer.get(), &peer.size);
             return accepted == invalid_native_handle ? -1 : 0;
@@ -676,9 +695,9 @@ public:
         where.timeout = timeout_;
         check_open(where);
         const detail::call_result r = connect_to(server, where);
-        if (r.timed_out) detail::throw_error(std::make_error_code(std::errc::timed_out), where, true);
+        if (r.timed_out) detail::throw_timeout(where);
         if (!r.ok() && r.error == detail::error_would_block() && timeout_ == 0) {
-            detail::throw_error(detail::native_error(r.error), where, false, 0,
+            detail::throw_error(detail::native_error(r.error), where,
                                 "the socket is non-blocking, so connect() only started the connection; "
                                 "wait until it is writable, then getsockopt(csnet::sol_socket, csnet::so_error) "
                                 "says how it ended (0: connected)");
@@ -711,7 +730,7 @@ public:
         if (handle_ == invalid_native_handle) closed("recv", detail::size_argument(bufsize));
         if (bufsize > largest_size) too_large(bufsize, "recv", detail::size_argument(bufsize));
         if (bufsize == 0) return std::string();
-        return receive_string(bufsize, flags, nullptr, "recv");
+        return receive_string(bufsize, flags, nullptr, nullptr, "recv");
     }
 
     /// recv_into(): like recv(), but into memory you own: no allocation at all.
@@ -721,7 +740,7 @@ public:
     std::size_t recv_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
         if (handle_ == invalid_native_handle) closed("recv_into", detail::size_argument(nbytes));
         const std::size_t size = checked_into_size(buffer, nbytes, "recv_into");
-        return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, "recv_into", nbytes);
+        return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, nullptr, "recv_into", nbytes);
     }
 
     // ---- send, sendall -----------------------------------------------------
@@ -729,11 +748,8 @@ public:
     /// may be fewer than all. Python: sent = sock.send(data)
     std::size_t send(std::string_view data, int flags = 0) {
         if (handle_ == invalid_native_handle) closed("send", detail::data_argument(data));
-        double deadline = 0;
-        const auto send_some = [this, data, flags] {
-            return detail::send_some(handle_, data.data(), data.size(), flags);
-        };
-        const detail::call_result r = io(detail::wait_for::writing, "send", data.size(), send_some, &deadline);
+        const detail::call_result r = io(detail::wait_for::writing, "send", data.size(), nullptr, detail::send_some,
+                                         handle_, data.data(), data.size(), flags);
         if (detail::tracing()) trace_transfer("send", data.size(), r, data.data());
         if (!r.ok()) fail(r, "send", detail::data_argument(data));
         return static_cast<std::size_t>(r.value);
@@ -754,8 +770,8 @@ public:
             const std::size_t all_left = data.size() - sent;
             const std::size_t piece = detail::sendall_piece();
             const std::size_t left = all_left < piece ? all_left : piece;
-            const auto send_some = [this, rest, left, flags] { return detail::send_some(handle_, rest, left, flags); };
-            const detail::call_result r = io(detail::wait_for::writing, "send", left, send_some, &deadline);
+            const detail::call_result r =
+                io(detail::wait_for::writing, "send", left, &deadline, detail::send_some, handle_, rest, left, flags);
             if (detail::tracing()) trace_transfer("send", left, r, rest);
             if (!r.ok()) fail(r, "sendall", detail::data_argument(data), sent);
             sent += static_cast<std::size_t>(r.value);
@@ -776,16 +792,12 @@ public:
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
         if (handle_ == invalid_native_handle) closed("sendto", detail::data_argument(data, destination));
-        detail::socket_address raw;
-        if (!raw.from_numeric(destination, family_)) look_up(destination, data, raw);  // a name: "localhost"
-        double deadline = 0;
-        const auto sendto_some = [this, data, flags, &raw] {
-            return detail::sendto_some(handle_, data.data(), data.size(), flags, raw.get(), raw.size);
-        };
-        const detail::call_result r = io(detail::wait_for::writing, "sendto", data.size(), sendto_some, &deadline);
-        if (detail::tracing()) trace_sendto(data, destination, r);
-        if (!r.ok()) fail(r, "sendto", detail::data_argument(data, destination), 0, destination.port());
-        return static_cast<std::size_t>(r.value);
+        // A numeric address of this socket's family is ready as it is; others
+        // ("localhost", "") are written first, by send_to_other().
+        detail::address_length to_size = 0;
+        const sockaddr* to = detail::ready_sockaddr(destination, family_, to_size);
+        if (to == nullptr) return send_to_other(data, destination, flags);
+        return send_datagram(data, destination, flags, to, to_size);
     }
 
     /// recvfrom(): receive one datagram and who sent it. A datagram longer than
@@ -794,10 +806,11 @@ public:
     std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0) {
         if (handle_ == invalid_native_handle) closed("recvfrom", detail::size_argument(bufsize));
         if (bufsize > largest_size) too_large(bufsize, "recvfrom", detail::size_argument(bufsize));
-        detail::socket_address sender;
-        std::pair<std::string, address> result;
-        result.first = receive_string(bufsize, flags, &sender, "recvfrom");
-        detail::to_address(sender, result.second);
+        std::pair<std::string, address> result;  // the sender's address is written in place
+        detail::address_length sender_size = sizeof(detail::inet_sockaddr);
+        result.first =
+            receive_string(bufsize, flags, detail::writable_sockaddr(result.second), &sender_size, "recvfrom");
+        detail::adopt_sockaddr(result.second);
         return result;
     }
 
@@ -805,10 +818,11 @@ public:
     std::pair<std::size_t, address> recvfrom_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
         if (handle_ == invalid_native_handle) closed("recvfrom_into", detail::size_argument(nbytes));
         const std::size_t size = checked_into_size(buffer, nbytes, "recvfrom_into");
-        detail::socket_address sender;
-        std::pair<std::size_t, address> result;
-        result.first = receive(buffer.data, size, flags, &sender, "recvfrom_into", nbytes);
-        detail::to_address(sender, result.second);
+        std::pair<std::size_t, address> result;  // the sender's address is written in place
+        detail::address_length sender_size = sizeof(detail::inet_sockaddr);
+        result.first = receive(buffer.data, size, flags, detail::writable_sockaddr(result.second), &sender_size,
+                               "recvfrom_into", nbytes);
+        detail::adopt_sockaddr(result.second);
         return result;
     }
 
@@ -985,20 +999,13 @@ private:
     static std::string option_text(int level, int option) {
         if (level == SOL_SOCKET) {
             switch (option) {
-                case SO_REUSEADDR:
-                    return "SOL_SOCKET, SO_REUSEADDR";
-                case SO_KEEPALIVE:
-                    return "SOL_SOCKET, SO_KEEPALIVE";
-                case SO_BROADCAST:
-                    return "SOL_SOCKET, SO_BROADCAST";
-                case SO_RCVBUF:
-                    return "SOL_SOCKET, SO_RCVBUF";
-                case SO_SNDBUF:
-                    return "SOL_SOCKET, SO_SNDBUF";
-                case SO_ERROR:
-                    return "SOL_SOCKET, SO_ERROR";
-                default:
-                    break;
+                case SO_REUSEADDR: return "SOL_SOCKET, SO_REUSEADDR";
+                case SO_KEEPALIVE: return "SOL_SOCKET, SO_KEEPALIVE";
+                case SO_BROADCAST: return "SOL_SOCKET, SO_BROADCAST";
+                case SO_RCVBUF: return "SOL_SOCKET, SO_RCVBUF";
+                case SO_SNDBUF: return "SOL_SOCKET, SO_SNDBUF";
+                case SO_ERROR: return "SOL_SOCKET, SO_ERROR";
+                default: break;
             }
         }
         if (level == IPPROTO_TCP && option == TCP_NODELAY) return "IPPROTO_TCP, TCP_NODELAY";
@@ -1077,32 +1084,33 @@ private:
         detail::failure_context context = where;
         context.timeout = timeout_;
         context.handle = handle_;  // so that the hint can ask what this socket is
-        if (r.timed_out) detail::throw_error(std::make_error_code(std::errc::timed_out), context, true, sent);
-        detail::throw_error(detail::native_error(r.error), context, false, sent);
+        if (r.timed_out) detail::throw_timeout(context, sent);
+        detail::throw_error(detail::native_error(r.error), context, "", sent);
     }
 
     // The heart of every call that may have to wait, done the way Python does it:
     //  - EINTR (a signal arrived) is not an error: call again (PEP 475);
     //  - with a timeout, the socket is non-blocking: when the call would block,
     //    wait with poll()/select() until it is ready or the deadline passes.
-    // `system_call` is a lambda that makes the system call once; it holds copies of
-    // what it needs, not references, so a call that succeeds at once stores nothing
-    // for the retries it never makes (they are in retry(), out of line).
-    // `deadline` (0: not yet known) is shared by the calls of one sendall().
-    // `call` and `size` name the call in the trace ("recv(fd 4, 19)"; no_size: no size shown).
+    // io(..., detail::send_some, handle_, data, size, flags) makes the system call
+    // send_some(handle_, data, size, flags) this way. A call that succeeds at once
+    // (the usual case) only makes it; the retries are in retry(), out of line, which
+    // gets the same arguments one by one (so nothing is stored for it on the way).
+    // `call` and `size` name the call in the trace ("recv(fd 4, 19)"; no_size: no size
+    // shown). `deadline` (0: not yet known) is shared by the calls of one sendall().
     static constexpr std::size_t no_size = ~std::size_t(0);
-    template <class SystemCall>
-    detail::call_result io(detail::wait_for direction, const char* call, std::size_t size, SystemCall system_call,
-                           double* deadline = nullptr) {
-        const detail::call_result r = detail::call_result::of(system_call());
-        if (r.ok()) return r;  // the usual case: done at once
-        return retry(direction, call, size, system_call, r.error, deadline);
+    template <class SystemCall, class... Arguments>
+    detail::call_result io(detail::wait_for direction, const char* call, std::size_t size, double* deadline,
+                           SystemCall system_call, Arguments... arguments) {
+        const detail::call_result r = detail::call_result::of(system_call(arguments...));
+        if (r.ok()) return r;  // done at once
+        return retry(direction, call, size, deadline, r.error, system_call, arguments...);
     }
 
     // The rest of io(): the first call failed with `error`.
-    template <class SystemCall>
+    template <class SystemCall, class... Arguments>
     CSNET_COLD detail::call_result retry(detail::wait_for direction, const char* call, std::size_t size,
-                                         SystemCall system_call, int error, double* deadline) {
+                                         double* deadline, int error, SystemCall system_call, Arguments... arguments) {
         double local_deadline = 0;
         double& limit = deadline ? *deadline : local_deadline;
         for (;;) {
@@ -1112,7 +1120,7 @@ private:
                 const detail::call_result ready = wait_until(direction, limit);
                 if (!ready.ok()) return ready;  // timed out, or poll/select failed
             }
-            const detail::call_result r = detail::call_result::of(system_call());
+            const detail::call_result r = detail::call_result::of(system_call(arguments...));
             if (r.ok()) return r;
             error = r.error;
         }
@@ -1159,7 +1167,8 @@ private:
     // A read without MSG_WAITALL returns at most what is there, so a huge bufsize is
     // read through at most 1 MiB (a datagram is smaller than 64 KiB): recv(1 GB)
     // allocates no GB.
-    std::string receive_string(std::size_t bufsize, int flags, detail::socket_address* sender, const char* call) {
+    std::string receive_string(std::size_t bufsize, int flags, sockaddr* sender, detail::address_length* sender_size,
+                               const char* call) {
         constexpr std::size_t on_stack = 4096;
         constexpr std::size_t most_per_read = 1024 * 1024;
         struct heap_buffer {
@@ -1175,41 +1184,47 @@ private:
             into = heap.data;
         }
         if (detail::recv_discards(flags)) std::memset(into, 0, size);  // never old memory
-        const std::size_t n = receive(into, size, flags, sender, call, bufsize);
+        const std::size_t n = receive(into, size, flags, sender, sender_size, call, bufsize);
         return std::string(into, n < size ? n : size);
     }
 
     // recv, recv_into, recvfrom and recvfrom_into all come here. `call` and
     // `shown_size` (the size the program asked for) name the call in an error.
-    std::size_t receive(char* into, std::size_t size, int flags, detail::socket_address* sender, const char* call,
-                        std::size_t shown_size) {
+    std::size_t receive(char* into, std::size_t size, int flags, sockaddr* sender, detail::address_length* sender_size,
+                        const char* call, std::size_t shown_size) {
         const detail::call_result r =
-            io(detail::wait_for::reading, sender ? "recvfrom" : "recv", size, [this, into, size, flags, sender] {
-                long long n;
-                if (sender) {
-                    sender->size = sizeof(sender->storage);
-                    n = detail::recvfrom_some(handle_, into, size, flags, sender->get(), &sender->size);
-                } else {
-                    n = detail::recv_some(handle_, into, size, flags);
-                }
-                // Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with
-                // the buffer filled: give the same result as POSIX (the first bytes).
-                if (n < 0 && type_ == socket_kind::sock_dgram && detail::message_truncated(detail::last_error())) {
-                    n = static_cast<long long>(size);
-                }
-                return n;
-            });
+            sender
+                ? io(detail::wait_for::reading, "recvfrom", size, nullptr, detail::recvfrom_some, handle_, into, size,
+                     flags, sender, sender_size)
+                : io(detail::wait_for::reading, "recv", size, nullptr, detail::recv_some, handle_, into, size, flags);
         if (detail::tracing()) trace_transfer(sender ? "recvfrom" : "recv", size, r, into);
         if (!r.ok()) fail(r, call, detail::size_argument(shown_size));
         return static_cast<std::size_t>(r.value);
     }
 
-    // sendto()'s look-up of a name (getaddrinfo), and its trace line.
-    CSNET_COLD void look_up(const address& destination, std::string_view data, detail::socket_address& raw) const {
-        const auto arguments = detail::data_argument(data, destination);
-        const detail::failure_context where = detail::lazy_context("sendto", arguments, destination.port());
-        raw = detail::resolve(destination, family_, type_, where);
+    // sendto() once it has the destination as a sockaddr.
+    std::size_t send_datagram(std::string_view data, const address& destination, int flags, const sockaddr* to,
+                              detail::address_length to_size) {
+        const detail::call_result r = io(detail::wait_for::writing, "sendto", data.size(), nullptr, detail::sendto_some,
+                                         handle_, data.data(), data.size(), flags, to, to_size);
+        if (detail::tracing()) trace_sendto(data, destination, r);
+        if (!r.ok()) fail(r, "sendto", detail::data_argument(data, destination), 0, destination.port());
+        return static_cast<std::size_t>(r.value);
     }
+
+    // sendto() to "" or "<broadcast>" (written for this socket's family), to a
+    // numeric address of the other family, or to a name ("localhost": getaddrinfo).
+    CSNET_COLD std::size_t send_to_other(std::string_view data, const address& destination, int flags) {
+        detail::socket_address raw;
+        if (!raw.from_numeric(destination, family_)) {
+            const auto arguments = detail::data_argument(data, destination);
+            const detail::failure_context where = detail::lazy_context("sendto", arguments, destination.port());
+            raw = detail::resolve(destination, family_, type_, where);
+        }
+        return send_datagram(data, destination, flags, raw.get(), raw.size);
+    }
+
+    // sendto()'s trace line.
     CSNET_COLD void trace_sendto(std::string_view data, const address& destination, detail::call_result r) const {
         detail::trace("sendto(" + detail::handle_text(handle_) + ", " + detail::preview(data.data(), data.size()) +
                       ", " + destination.to_string() + ") -> " +
@@ -1480,14 +1495,10 @@ public:
 private:
     static std::string events_text(int events) {
         switch (events) {
-            case event_read:
-                return "EVENT_READ";
-            case event_write:
-                return "EVENT_WRITE";
-            case event_read | event_write:
-                return "EVENT_READ | EVENT_WRITE";
-            default:
-                return std::to_string(events);
+            case event_read: return "EVENT_READ";
+            case event_write: return "EVENT_WRITE";
+            case event_read | event_write: return "EVENT_READ | EVENT_WRITE";
+            default: return std::to_string(events);
         }
     }
     static std::string describe(const socket& sock, int events) {
@@ -1513,7 +1524,7 @@ private:
     [[noreturn]] static void closed_while_registered(native_handle_type fd, int milliseconds) {
         const auto arguments = [&] { return wait_text(milliseconds); };
         detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor),
-                            detail::lazy_context("select", arguments), false, 0,
+                            detail::lazy_context("select", arguments),
                             detail::handle_text(fd) +
                                 " was closed while it was registered: "
                                 "call unregister() before you close a socket");
@@ -1525,7 +1536,7 @@ private:
         return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &size) == 0;
     }
     [[noreturn]] static void closed_socket(const detail::failure_context& where) {
-        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where, false, 0,
+        detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where,
                             "the socket is closed (or was moved from): only an open socket can be watched");
     }
     // The checks Python makes before it registers: an open socket, events 1, 2 or 3.
@@ -1690,7 +1701,7 @@ inline socket create_server(const address& local, address_family family = af_ine
 #if defined(SO_REUSEPORT)
         s.setsockopt(sol_socket, SO_REUSEPORT, 1);
 #else
-        detail::throw_error(detail::own_error(std::errc::operation_not_supported), where, false, 0,
+        detail::throw_error(detail::own_error(std::errc::operation_not_supported), where,
                             "SO_REUSEPORT is not available on this system");
 #endif  // SO_REUSEPORT
     }
@@ -1800,9 +1811,9 @@ inline bool connect_pending(int e) { return e == WSAEWOULDBLOCK || e == WSAEINPR
 inline bool message_truncated(int e) { return e == WSAEMSGSIZE; }
 
 // Sockets are not inherited by child processes (as in Python, PEP 446).
-#ifndef WSA_FLAG_NO_HANDLE_INHERIT
-#define WSA_FLAG_NO_HANDLE_INHERIT 0x80
-#endif  // !WSA_FLAG_NO_HANDLE_INHERIT
+#  ifndef WSA_FLAG_NO_HANDLE_INHERIT
+#    define WSA_FLAG_NO_HANDLE_INHERIT 0x80
+#  endif  // !WSA_FLAG_NO_HANDLE_INHERIT
 // A UDP socket on Windows reports an ICMP "port unreachable" (the answer to an
 // earlier datagram sent to a port where nobody listens) as WSAECONNRESET from its
 // next recvfrom(), even when it is not connected: a UDP echo server would fail
@@ -1925,14 +1936,14 @@ inline double monotonic_seconds() {
 }
 
 inline bool environment_says(const char* name) {
-#if defined(_MSC_VER)
-#pragma warning(push)
-#pragma warning(disable : 4996)  // getenv is fine here: the value is read at once
-#endif                           // _MSC_VER
+#  if defined(_MSC_VER)
+#    pragma warning(push)
+#    pragma warning(disable : 4996)  // getenv is fine here: the value is read at once
+#  endif                             // _MSC_VER
     const char* value = std::getenv(name);
-#if defined(_MSC_VER)
-#pragma warning(pop)
-#endif  // _MSC_VER
+#  if defined(_MSC_VER)
+#    pragma warning(pop)
+#  endif  // _MSC_VER
     return value != nullptr && value[0] != '\0' && value[0] != '0';
 }
 
@@ -1953,46 +1964,26 @@ inline std::string gai_message(int code) {
 // Short texts for when the system has none (Wine, for one).
 inline const char* winsock_fallback_text(int code) {
     switch (code) {
-        case WSAEADDRINUSE:
-            return "Address already in use";
-        case WSAEADDRNOTAVAIL:
-            return "Cannot assign requested address";
-        case WSAECONNREFUSED:
-            return "Connection refused";
-        case WSAECONNRESET:
-            return "Connection reset by peer";
-        case WSAECONNABORTED:
-            return "Software caused connection abort";
-        case WSAETIMEDOUT:
-            return "Connection timed out";
-        case WSAEWOULDBLOCK:
-            return "Resource temporarily unavailable";
-        case WSAEINPROGRESS:
-            return "Operation now in progress";
-        case WSAENOTCONN:
-            return "Transport endpoint is not connected";
-        case WSAESHUTDOWN:
-            return "Cannot send after transport endpoint shutdown";
-        case WSAEACCES:
-            return "Permission denied";
-        case WSAEINVAL:
-            return "Invalid argument";
-        case WSAENOTSOCK:
-            return "Socket operation on non-socket";
-        case WSAEAFNOSUPPORT:
-            return "Address family not supported by protocol";
-        case WSAEISCONN:
-            return "Transport endpoint is already connected";
-        case WSAEMSGSIZE:
-            return "Message too long";
-        case WSAENETUNREACH:
-            return "Network is unreachable";
-        case WSAEHOSTUNREACH:
-            return "No route to host";
-        case WSAEOPNOTSUPP:
-            return "Operation not supported";
-        default:
-            return nullptr;
+        case WSAEADDRINUSE: return "Address already in use";
+        case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
+        case WSAECONNREFUSED: return "Connection refused";
+        case WSAECONNRESET: return "Connection reset by peer";
+        case WSAECONNABORTED: return "Software caused connection abort";
+        case WSAETIMEDOUT: return "Connection timed out";
+        case WSAEWOULDBLOCK: return "Resource temporarily unavailable";
+        case WSAEINPROGRESS: return "Operation now in progress";
+        case WSAENOTCONN: return "Transport endpoint is not connected";
+        case WSAESHUTDOWN: return "Cannot send after transport endpoint shutdown";
+        case WSAEACCES: return "Permission denied";
+        case WSAEINVAL: return "Invalid argument";
+        case WSAENOTSOCK: return "Socket operation on non-socket";
+        case WSAEAFNOSUPPORT: return "Address family not supported by protocol";
+        case WSAEISCONN: return "Transport endpoint is already connected";
+        case WSAEMSGSIZE: return "Message too long";
+        case WSAENETUNREACH: return "Network is unreachable";
+        case WSAEHOSTUNREACH: return "No route to host";
+        case WSAEOPNOTSUPP: return "Operation not supported";
+        default: return nullptr;
     }
 }
 
@@ -2015,73 +2006,41 @@ public:
     }
     std::error_condition default_error_condition(int code) const noexcept override {
         switch (code) {
-            case WSAEINTR:
-                return std::errc::interrupted;
+            case WSAEINTR: return std::errc::interrupted;
             case WSAEBADF:
-            case WSAENOTSOCK:
-                return std::errc::bad_file_descriptor;
-            case WSAEACCES:
-                return std::errc::permission_denied;
-            case WSAEFAULT:
-                return std::errc::bad_address;
-            case WSAEINVAL:
-                return std::errc::invalid_argument;
-            case WSAEMFILE:
-                return std::errc::too_many_files_open;
-            case WSAEWOULDBLOCK:
-                return std::errc::operation_would_block;
-            case WSAEINPROGRESS:
-                return std::errc::operation_in_progress;
-            case WSAEALREADY:
-                return std::errc::connection_already_in_progress;
-            case WSAEDESTADDRREQ:
-                return std::errc::destination_address_required;
-            case WSAEMSGSIZE:
-                return std::errc::message_size;
-            case WSAEPROTOTYPE:
-                return std::errc::wrong_protocol_type;
-            case WSAENOPROTOOPT:
-                return std::errc::no_protocol_option;
-            case WSAEPROTONOSUPPORT:
-                return std::errc::protocol_not_supported;
-            case WSAEOPNOTSUPP:
-                return std::errc::operation_not_supported;
+            case WSAENOTSOCK: return std::errc::bad_file_descriptor;
+            case WSAEACCES: return std::errc::permission_denied;
+            case WSAEFAULT: return std::errc::bad_address;
+            case WSAEINVAL: return std::errc::invalid_argument;
+            case WSAEMFILE: return std::errc::too_many_files_open;
+            case WSAEWOULDBLOCK: return std::errc::operation_would_block;
+            case WSAEINPROGRESS: return std::errc::operation_in_progress;
+            case WSAEALREADY: return std::errc::connection_already_in_progress;
+            case WSAEDESTADDRREQ: return std::errc::destination_address_required;
+            case WSAEMSGSIZE: return std::errc::message_size;
+            case WSAEPROTOTYPE: return std::errc::wrong_protocol_type;
+            case WSAENOPROTOOPT: return std::errc::no_protocol_option;
+            case WSAEPROTONOSUPPORT: return std::errc::protocol_not_supported;
+            case WSAEOPNOTSUPP: return std::errc::operation_not_supported;
             case WSAEAFNOSUPPORT:
-            case WSAEPFNOSUPPORT:
-                return std::errc::address_family_not_supported;
-            case WSAEADDRINUSE:
-                return std::errc::address_in_use;
-            case WSAEADDRNOTAVAIL:
-                return std::errc::address_not_available;
-            case WSAENETDOWN:
-                return std::errc::network_down;
-            case WSAENETUNREACH:
-                return std::errc::network_unreachable;
-            case WSAENETRESET:
-                return std::errc::network_reset;
-            case WSAECONNABORTED:
-                return std::errc::connection_aborted;
-            case WSAECONNRESET:
-                return std::errc::connection_reset;
-            case WSAENOBUFS:
-                return std::errc::no_buffer_space;
-            case WSAEISCONN:
-                return std::errc::already_connected;
-            case WSAENOTCONN:
-                return std::errc::not_connected;
-            case WSAESHUTDOWN:
-                return std::errc::broken_pipe;  // POSIX says EPIPE here
-            case WSAETIMEDOUT:
-                return std::errc::timed_out;
-            case WSAECONNREFUSED:
-                return std::errc::connection_refused;
+            case WSAEPFNOSUPPORT: return std::errc::address_family_not_supported;
+            case WSAEADDRINUSE: return std::errc::address_in_use;
+            case WSAEADDRNOTAVAIL: return std::errc::address_not_available;
+            case WSAENETDOWN: return std::errc::network_down;
+            case WSAENETUNREACH: return std::errc::network_unreachable;
+            case WSAENETRESET: return std::errc::network_reset;
+            case WSAECONNABORTED: return std::errc::connection_aborted;
+            case WSAECONNRESET: return std::errc::connection_reset;
+            case WSAENOBUFS: return std::errc::no_buffer_space;
+            case WSAEISCONN: return std::errc::already_connected;
+            case WSAENOTCONN: return std::errc::not_connected;
+            case WSAESHUTDOWN: return std::errc::broken_pipe;  // POSIX says EPIPE here
+            case WSAETIMEDOUT: return std::errc::timed_out;
+            case WSAECONNREFUSED: return std::errc::connection_refused;
             case WSAEHOSTUNREACH:
-            case WSAEHOSTDOWN:
-                return std::errc::host_unreachable;
-            case WSAENAMETOOLONG:
-                return std::errc::filename_too_long;
-            default:
-                return std::error_condition(code, *this);
+            case WSAEHOSTDOWN: return std::errc::host_unreachable;
+            case WSAENAMETOOLONG: return std::errc::filename_too_long;
+            default: return std::error_condition(code, *this);
         }
     }
 };
@@ -2097,14 +2056,10 @@ inline const char* native_error_label() { return "WinError"; }  // Python prints
 // text for errno values of 100 and above (EAFNOSUPPORT, ...), Winsock has.
 inline std::error_code own_error(std::errc e) {
     switch (e) {
-        case std::errc::address_family_not_supported:
-            return std::error_code(WSAEAFNOSUPPORT, native_category());
-        case std::errc::address_not_available:
-            return std::error_code(WSAEADDRNOTAVAIL, native_category());
-        case std::errc::operation_not_supported:
-            return std::error_code(WSAEOPNOTSUPP, native_category());
-        default:
-            return std::make_error_code(e);
+        case std::errc::address_family_not_supported: return std::error_code(WSAEAFNOSUPPORT, native_category());
+        case std::errc::address_not_available: return std::error_code(WSAEADDRNOTAVAIL, native_category());
+        case std::errc::operation_not_supported: return std::error_code(WSAEOPNOTSUPP, native_category());
+        default: return std::make_error_code(e);
     }
 }
 
@@ -2136,11 +2091,11 @@ using io_length = std::size_t;
 // action kills the process. csnet asks the kernel not to, call by call
 // (MSG_NOSIGNAL), or socket by socket (SO_NOSIGPIPE on macOS and the BSDs),
 // and never touches the process's signal settings.
-#if defined(MSG_NOSIGNAL)
+#  if defined(MSG_NOSIGNAL)
 inline constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
-#else
+#  else
 inline constexpr int no_sigpipe_flag = 0;
-#endif  // MSG_NOSIGNAL
+#  endif  // MSG_NOSIGNAL
 inline int error_timed_out() { return ETIMEDOUT; }
 
 inline void start_networking() {}  // nothing to start on POSIX
@@ -2155,45 +2110,45 @@ inline void set_close_on_exec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD
 
 // Sockets are not inherited by programs started with exec (as in Python, PEP 446).
 inline native_handle_type open_socket(int family, int type, int proto) {
-#if defined(SOCK_CLOEXEC)
+#  if defined(SOCK_CLOEXEC)
     int fd = ::socket(family, type | SOCK_CLOEXEC, proto);
-#else
+#  else
     int fd = ::socket(family, type, proto);
     if (fd >= 0) set_close_on_exec(fd);
-#endif  // SOCK_CLOEXEC
-#if defined(SO_NOSIGPIPE)
+#  endif  // SOCK_CLOEXEC
+#  if defined(SO_NOSIGPIPE)
     if (fd >= 0) {
         int on = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
     }
-#endif  // SO_NOSIGPIPE
+#  endif  // SO_NOSIGPIPE
     return fd;
 }
 
 inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
-#if defined(__linux__) || defined(__FreeBSD__)
+#  if defined(__linux__) || defined(__FreeBSD__)
     return ::accept4(listener, peer, size, SOCK_CLOEXEC);
-#else
+#  else
     int fd = ::accept(listener, peer, size);
     if (fd >= 0) set_close_on_exec(fd);
-#if defined(SO_NOSIGPIPE)
+#    if defined(SO_NOSIGPIPE)
     if (fd >= 0) {
         int on = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
     }
-#endif  // SO_NOSIGPIPE
+#    endif  // SO_NOSIGPIPE
     return fd;
-#endif  // defined(__linux__) || defined(__FreeBSD__)
+#  endif    // defined(__linux__) || defined(__FreeBSD__)
 }
 
 // Linux's accept4 gives a blocking socket; macOS and the BSDs copy the listener's
 // non-blocking flag to the accepted socket.
 inline bool accept_inherits_nonblocking() {
-#if defined(__linux__)
+#  if defined(__linux__)
     return false;
-#else
+#  else
     return true;
-#endif  // __linux__
+#  endif  // __linux__
 }
 
 inline int close_socket(native_handle_type s) { return ::close(s); }
@@ -2232,11 +2187,11 @@ inline int error_would_block() { return EWOULDBLOCK; }
 inline std::size_t sendall_piece() { return 0x7fffffff; }
 
 // Linux's MSG_TRUNC on a TCP socket discards the bytes without copying them.
-#if defined(MSG_TRUNC)
+#  if defined(MSG_TRUNC)
 inline bool recv_discards(int flags) { return (flags & MSG_TRUNC) != 0; }
-#else
+#  else
 inline bool recv_discards(int) { return false; }
-#endif  // MSG_TRUNC
+#  endif  // MSG_TRUNC
 
 // The trace lock (section 12): who holds it, and how a waiting thread sleeps.
 inline long process_id() { return static_cast<long>(::getpid()); }
@@ -2298,9 +2253,9 @@ inline bool reuse_address_set(native_handle_type s) {
 
 // getaddrinfo's EAI_SYSTEM: the real error is in errno (0 when it is not that).
 inline int gai_system_error(int status, int saved_errno) {
-#if defined(EAI_SYSTEM)
+#  if defined(EAI_SYSTEM)
     if (status == EAI_SYSTEM) return saved_errno ? saved_errno : EIO;
-#endif  // EAI_SYSTEM
+#  endif  // EAI_SYSTEM
     (void)status;
     (void)saved_errno;
     return 0;
@@ -2331,23 +2286,27 @@ inline long long sendto_some(native_handle_type s, const char* data, std::size_t
                              address_length to_size) {
     return static_cast<long long>(::sendto(s, data, clamp_length(size), flags | no_sigpipe_flag, to, to_size));
 }
+// Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with the
+// buffer filled: the receiving calls give the same result as POSIX (the first bytes).
 inline long long recv_some(native_handle_type s, char* into, std::size_t size, int flags) {
-    return static_cast<long long>(::recv(s, into, clamp_length(size), flags));
+    const long long n = static_cast<long long>(::recv(s, into, clamp_length(size), flags));
+    return n < 0 && message_truncated(last_error()) ? static_cast<long long>(clamp_length(size)) : n;
 }
 inline long long recvfrom_some(native_handle_type s, char* into, std::size_t size, int flags, sockaddr* from,
                                address_length* from_size) {
-    return static_cast<long long>(::recvfrom(s, into, clamp_length(size), flags, from, from_size));
+    const long long n = static_cast<long long>(::recvfrom(s, into, clamp_length(size), flags, from, from_size));
+    return n < 0 && message_truncated(last_error()) ? static_cast<long long>(clamp_length(size)) : n;
 }
 
 // getenv, for the language of hints (section 11).
 inline std::string environment_text(const char* name) {
 #if defined(_MSC_VER)
-#pragma warning(push)
-#pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
-#endif                           // _MSC_VER
+#  pragma warning(push)
+#  pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
+#endif                             // _MSC_VER
     const char* value = std::getenv(name);
 #if defined(_MSC_VER)
-#pragma warning(pop)
+#  pragma warning(pop)
 #endif  // _MSC_VER
     return value ? value : "";
 }
@@ -2364,8 +2323,7 @@ public:
     std::string message(int code) const override { return gai_message(code); }
 };
 
-inline std::string python_style(const std::error_code& code, bool own_timeout) {
-    if (own_timeout) return "timed out";  // Python: TimeoutError: timed out
+inline std::string python_style(const std::error_code& code) {
     const char* label = (code.category() == native_category()) ? native_error_label() : "Errno";
     return "[" + std::string(label) + " " + std::to_string(code.value()) + "] " + code.message();
 }
@@ -2817,9 +2775,12 @@ inline std::string advice(const std::error_code& code, const failure_context& wh
     return "";
 }
 
-[[noreturn]] inline void throw_error(const std::error_code& code, const failure_context& where, bool own_timeout,
-                                     std::size_t bytes_sent, const std::string& explanation) {
-    std::string message = std::string(where.call) + "(" + where.arguments() + "): " + python_style(code, own_timeout);
+// "connect(127.0.0.1:9999): [Errno 111] Connection refused", a hint line, and the
+// exception whose type follows the code. `what_happened` is Python's text of the error.
+[[noreturn]] inline void throw_described(const std::error_code& code, const failure_context& where,
+                                         const std::string& what_happened, const std::string& explanation,
+                                         std::size_t bytes_sent) {
+    std::string message = std::string(where.call) + "(" + where.arguments() + "): " + what_happened;
     std::string hint_line = explanation.empty() ? advice(code, where) : translated(explanation);
     if (!hint_line.empty()) {
         message += (chosen_language() == language::spanish ? "\npista: " : "\nhint: ") + hint_line;
@@ -2829,8 +2790,18 @@ inline std::string advice(const std::error_code& code, const failure_context& wh
     throw error(code, message, bytes_sent);
 }
 
+[[noreturn]] inline void throw_error(const std::error_code& code, const failure_context& where,
+                                     const std::string& explanation, std::size_t bytes_sent) {
+    throw_described(code, where, python_style(code), explanation, bytes_sent);
+}
+
+// The socket's own timeout (settimeout) expired: Python says just "timed out".
+[[noreturn]] inline void throw_timeout(const failure_context& where, std::size_t bytes_sent) {
+    throw_described(std::make_error_code(std::errc::timed_out), where, "timed out", "", bytes_sent);
+}
+
 [[noreturn]] inline void raise_invalid(const failure_context& where, const std::string& explanation) {
-    throw_error(std::make_error_code(std::errc::invalid_argument), where, false, 0, explanation);
+    throw_error(std::make_error_code(std::errc::invalid_argument), where, explanation);
 }
 
 // ============================================================================
@@ -2944,7 +2915,7 @@ inline std::string preview(const char* data, std::size_t size) {
     return text;
 }
 
-inline std::string error_text(int code) { return "error: " + python_style(native_error(code), false); }
+inline std::string error_text(int code) { return "error: " + python_style(native_error(code)); }
 
 // A NUL byte inside a host (or service) would cut it short where the system reads
 // it: "127.0.0.1\0.evil.example" would connect to 127.0.0.1. Refused, as CPython does;
@@ -2965,38 +2936,37 @@ inline void set_trace_writer(void* stream, trace_writer writer) { tracer().set(s
 
 inline const char* name_of(address_family f) {
     switch (f) {
-        case address_family::af_inet:
-            return "AF_INET";
-        case address_family::af_inet6:
-            return "AF_INET6";
-        case address_family::af_unspec:
-            return "AF_UNSPEC";
+        case address_family::af_inet: return "AF_INET";
+        case address_family::af_inet6: return "AF_INET6";
+        case address_family::af_unspec: return "AF_UNSPEC";
     }
     return "AF_?";
 }
 inline const char* name_of(socket_kind k) {
     switch (k) {
-        case socket_kind::sock_stream:
-            return "SOCK_STREAM";
-        case socket_kind::sock_dgram:
-            return "SOCK_DGRAM";
+        case socket_kind::sock_stream: return "SOCK_STREAM";
+        case socket_kind::sock_dgram: return "SOCK_DGRAM";
     }
     return "SOCK_?";
 }
 inline const char* name_of(protocol p) {
     switch (p) {
-        case protocol::ipproto_ip:
-            return "IPPROTO_IP";
-        case protocol::ipproto_tcp:
-            return "IPPROTO_TCP";
-        case protocol::ipproto_udp:
-            return "IPPROTO_UDP";
+        case protocol::ipproto_ip: return "IPPROTO_IP";
+        case protocol::ipproto_tcp: return "IPPROTO_TCP";
+        case protocol::ipproto_udp: return "IPPROTO_UDP";
     }
     return "IPPROTO_?";
 }
 
 // The numeric forms need no look-up; returns false for names.
 inline bool socket_address::from_numeric(const address& a, address_family family) {
+    address_length ready_size = 0;
+    if (const sockaddr* ready = ready_sockaddr(a, family, ready_size)) {
+        std::memcpy(&storage, ready, static_cast<std::size_t>(ready_size));
+        size = ready_size;
+        return true;
+    }
+    // "" (every address of this machine) and "<broadcast>" take the socket's family.
     const bool want6 = family == address_family::af_inet6;
     std::memset(&storage, 0, want6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
     if (want6) {
@@ -3004,55 +2974,55 @@ inline bool socket_address::from_numeric(const address& a, address_family family
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(static_cast<std::uint16_t>(a.port_));
         size = sizeof(sockaddr_in6);
-        if (a.kind_ == address::host_kind::any) return true;  // in6addr_any is all zeros
-        if (a.kind_ != address::host_kind::ipv6 || a.host_.find('%') != std::string::npos) return false;
-        std::memcpy(&in6->sin6_addr, a.bytes_, 16);
-        in6->sin6_scope_id = a.scope_id_;
-        return true;
+        return a.kind_ == address::host_kind::any;  // in6addr_any is all zeros
     }
     auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
     in4->sin_family = AF_INET;
     in4->sin_port = htons(static_cast<std::uint16_t>(a.port_));
     size = sizeof(sockaddr_in);
     switch (a.kind_) {
-        case address::host_kind::any:
-            in4->sin_addr.s_addr = htonl(INADDR_ANY);
-            return true;
-        case address::host_kind::broadcast:
-            in4->sin_addr.s_addr = htonl(INADDR_BROADCAST);
-            return true;
-        case address::host_kind::ipv4:
-            std::memcpy(&in4->sin_addr, a.bytes_, 4);
-            return true;
-        default:
-            return false;
+        case address::host_kind::any: in4->sin_addr.s_addr = htonl(INADDR_ANY); return true;
+        case address::host_kind::broadcast: in4->sin_addr.s_addr = htonl(INADDR_BROADCAST); return true;
+        default: return false;  // a name, or a numeric address of the other family
     }
+}
+
+inline const sockaddr* ready_sockaddr(const address& a, address_family family, address_length& size) {
+    if (a.kind_ == address::host_kind::ipv4 && family == address_family::af_inet) {
+        size = sizeof(sockaddr_in);
+        return reinterpret_cast<const sockaddr*>(&a.raw_.in4);
+    }
+    // "fe80::1%eth0" names its interface: getaddrinfo() turns the name into a number.
+    if (a.kind_ == address::host_kind::ipv6 && family == address_family::af_inet6 &&
+        a.host_.find('%') == std::string::npos) {
+        size = sizeof(sockaddr_in6);
+        return reinterpret_cast<const sockaddr*>(&a.raw_.in6);
+    }
+    return nullptr;
+}
+
+inline sockaddr* writable_sockaddr(address& a) { return reinterpret_cast<sockaddr*>(&a.raw_); }
+
+inline void adopt_sockaddr(address& a) {
+    if (a.raw_.in4.sin_family == AF_INET) {
+        a.kind_ = address::host_kind::ipv4;
+        a.port_ = ntohs(a.raw_.in4.sin_port);
+    } else if (a.raw_.in6.sin6_family == AF_INET6) {
+        a.kind_ = address::host_kind::ipv6;
+        a.port_ = ntohs(a.raw_.in6.sin6_port);
+    } else {
+        a.raw_ = inet_sockaddr{};  // no address (recvfrom on a connected TCP socket): ("", 0)
+        return;
+    }
+    a.text_pending_ = true;
 }
 
 inline address to_address(const socket_address& raw) {
     address result;
-    to_address(raw, result);
+    if (raw.storage.ss_family == AF_INET) std::memcpy(&result.raw_, &raw.storage, sizeof(sockaddr_in));
+    if (raw.storage.ss_family == AF_INET6) std::memcpy(&result.raw_, &raw.storage, sizeof(sockaddr_in6));
+    adopt_sockaddr(result);
     return result;
-}
-
-// The same, written into `result` (a default address): recvfrom() fills the
-// address it returns in place, with no string moved.
-inline void to_address(const socket_address& raw, address& result) {
-    if (raw.storage.ss_family == AF_INET) {
-        const auto* in4 = reinterpret_cast<const sockaddr_in*>(&raw.storage);
-        result.port_ = ntohs(in4->sin_port);
-        result.kind_ = address::host_kind::ipv4;
-        std::memcpy(result.bytes_, &in4->sin_addr, 4);
-    } else if (raw.storage.ss_family == AF_INET6) {
-        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&raw.storage);
-        result.port_ = ntohs(in6->sin6_port);
-        result.kind_ = address::host_kind::ipv6;
-        std::memcpy(result.bytes_, &in6->sin6_addr, 16);
-        result.scope_id_ = static_cast<std::uint32_t>(in6->sin6_scope_id);
-    } else {
-        return;  // no address (e.g. recvfrom on a connected TCP socket): ("", 0)
-    }
-    result.text_pending_ = true;
 }
 
 // An address as an error message shows it: 127.0.0.1:9999, [::1]:9999, and the
@@ -3130,18 +3100,18 @@ inline socket_address resolve(const address& a, address_family family, socket_ki
     if (raw.from_numeric(a, family)) return raw;
     if (family == address_family::af_inet && a.kind_ == address::host_kind::ipv6) {
         throw_error(
-            detail::own_error(std::errc::address_family_not_supported), where, false, 0,
+            detail::own_error(std::errc::address_family_not_supported), where,
             "\"" + a.host() + "\" is an IPv6 address but this socket is AF_INET: create it with csnet::af_inet6");
     }
     if (family == address_family::af_inet6 && a.kind_ == address::host_kind::ipv4) {
         throw_error(
-            detail::own_error(std::errc::address_family_not_supported), where, false, 0,
+            detail::own_error(std::errc::address_family_not_supported), where,
             "\"" + a.host() + "\" is an IPv4 address but this socket is AF_INET6: create it with csnet::af_inet");
     }
     const std::string port = std::to_string(a.port());
     std::vector<address_info> answers = lookup(a.host(), port.c_str(), family, static_cast<int>(type), where);
     if (answers.empty()) {
-        throw_error(detail::own_error(std::errc::address_family_not_supported), where, false, 0,
+        throw_error(detail::own_error(std::errc::address_family_not_supported), where,
                     "\"" + a.host() + "\" has no " + name_of(family) + " address");
     }
     socket_address first;
@@ -3177,7 +3147,7 @@ inline address::address(std::string host, int port) : host_(std::move(host)), po
 
 // Exactly four decimal numbers 0..255, no leading zeros: the standard form.
 // (inet_aton would also take "127.1" and "0x7f.1", which surprise students.)
-inline bool address::parse_ipv4(const std::string& text, unsigned char out[4]) {
+inline bool address::parse_ipv4(const std::string& text, unsigned char* out) {
     std::size_t i = 0;
     for (int part = 0; part < 4; ++part) {
         if (part > 0) {
@@ -3229,18 +3199,22 @@ inline std::string address::parse_host() {
             return "\"" + host_ + "\" is not a valid IPv6 address (like ::1 or 2001:db8::7)";
         }
         kind_ = host_kind::ipv6;
-        std::memcpy(bytes_, &binary, 16);
+        raw_.in6.sin6_family = AF_INET6;
+        raw_.in6.sin6_port = htons(static_cast<std::uint16_t>(port_));
+        raw_.in6.sin6_addr = binary;
         return "";
     }
     bool numeric = true;
     for (char c : host_) numeric = numeric && (is_digit(c) || c == '.');
     if (numeric) {
-        if (!parse_ipv4(host_, bytes_)) {
+        if (!parse_ipv4(host_, reinterpret_cast<unsigned char*>(&raw_.in4.sin_addr))) {
             return "\"" + host_ +
                    "\" is not a valid IPv4 address: write four numbers from 0 to 255 "
                    "separated by dots, like 127.0.0.1";
         }
         kind_ = host_kind::ipv4;
+        raw_.in4.sin_family = AF_INET;
+        raw_.in4.sin_port = htons(static_cast<std::uint16_t>(port_));
         return "";
     }
     // Hex and octal forms such as "0x7f.0.0.1" are not names: the system would
@@ -3267,16 +3241,17 @@ inline std::string address::parse_host() {
 inline std::string address::numeric_text() const {
     char text[INET6_ADDRSTRLEN + 16] = {};
     if (kind_ == host_kind::ipv6) {
-        in6_addr binary{};
-        std::memcpy(&binary, bytes_, 16);
+        in6_addr binary = raw_.in6.sin6_addr;  // (a copy: Winsock's inet_ntop takes a non-const pointer)
         inet_ntop(AF_INET6, &binary, text, sizeof text);
-        if (scope_id_ != 0) return std::string(text) + "%" + std::to_string(scope_id_);  // link-local zone
+        const auto zone = static_cast<std::uint32_t>(raw_.in6.sin6_scope_id);
+        if (zone != 0) return std::string(text) + "%" + std::to_string(zone);  // link-local zone
         return text;
     }
     // IPv4 by hand: glibc's inet_ntop formats it with sprintf, which is slow.
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&raw_.in4.sin_addr);
     char* out = text;
     for (int i = 0; i < 4; ++i) {
-        const unsigned value = bytes_[i];
+        const unsigned value = bytes[i];
         if (value >= 100) *out++ = static_cast<char>('0' + value / 100);
         if (value >= 10) *out++ = static_cast<char>('0' + value / 10 % 10);
         *out++ = static_cast<char>('0' + value % 10);

@@ -217,6 +217,74 @@ TEST_SUITE("udp") {
         CHECK(server.recv(100) == "by name");
     }
 
+    TEST_CASE("sendto takes the address recvfrom gave, typed or received, IPv4 and IPv6") {
+        // recvfrom writes the sender's sockaddr into the address it returns, and
+        // sendto hands a numeric address to the system as it is: both ways must
+        // keep the port, the bytes and the text.
+        csnet::socket server = bound_udp_socket();
+        csnet::socket client(csnet::af_inet, csnet::sock_dgram);
+        server.settimeout(5.0);
+        client.settimeout(5.0);
+        const csnet::address typed{"127.0.0.1", server.getsockname().port()};
+        for (int round = 0; round < 3; ++round) {
+            client.sendto("ping " + std::to_string(round), typed);
+            auto [data, from] = server.recvfrom(100);
+            CHECK(data == "ping " + std::to_string(round));
+            CHECK(from == csnet::address{"127.0.0.1", client.getsockname().port()});
+            CHECK(from.to_string() == "127.0.0.1:" + std::to_string(client.getsockname().port()));
+            server.sendto("pong", from);
+            char buf[16];
+            auto [n, back] = client.recvfrom_into(buf);
+            CHECK(std::string(buf, n) == "pong");
+            CHECK(back == typed);
+            auto [host, port] = back;
+            CHECK(host == "127.0.0.1");
+            CHECK(port == typed.port());
+        }
+        if (csnet_test::ipv6_loopback_available()) {
+            csnet::socket server6 = bound_udp_socket(csnet::af_inet6);
+            csnet::socket client6(csnet::af_inet6, csnet::sock_dgram);
+            server6.settimeout(5.0);
+            client6.settimeout(5.0);
+            client6.sendto("six", csnet::address{"::1", server6.getsockname().port()});
+            auto [data, from] = server6.recvfrom(100);
+            CHECK(data == "six");
+            CHECK(from.to_string() == "[::1]:" + std::to_string(client6.getsockname().port()));
+            server6.sendto("xis", from);
+            CHECK(client6.recvfrom(100).second == csnet::address{"::1", server6.getsockname().port()});
+        }
+    }
+
+    TEST_CASE("sendto refuses a numeric address of the other family, and says which") {
+        csnet::socket four(csnet::af_inet, csnet::sock_dgram);
+        auto c4 = catch_as<csnet::error>([&] { four.sendto("x", csnet::address{"::1", 9}); });
+        REQUIRE(c4.thrown);
+        CHECK(c4.code == std::errc::address_family_not_supported);
+        CHECK(c4.what.find("sendto(\"x\", [::1]:9)") != std::string::npos);
+        CHECK(c4.what.find("is an IPv6 address but this socket is AF_INET") != std::string::npos);
+        if (csnet_test::ipv6_loopback_available()) {
+            csnet::socket six(csnet::af_inet6, csnet::sock_dgram);
+            auto c6 = catch_as<csnet::error>([&] { six.sendto("x", csnet::address{"127.0.0.1", 9}); });
+            REQUIRE(c6.thrown);
+            CHECK(c6.what.find("is an IPv4 address but this socket is AF_INET6") != std::string::npos);
+        }
+    }
+
+    TEST_CASE("recvfrom on a connected TCP socket gives the empty address") {
+        csnet::socket listener(csnet::af_inet, csnet::sock_stream);
+        listener.bind({"127.0.0.1", 0});
+        listener.listen();
+        csnet::socket client(csnet::af_inet, csnet::sock_stream);
+        client.connect(listener.getsockname());
+        auto accepted = listener.accept();
+        accepted.first.sendall("tcp");
+        client.settimeout(5.0);
+        auto [data, from] = client.recvfrom(10);
+        CHECK(data == "tcp");
+        CHECK(from.port() == 0);
+        CHECK(from.host().empty());
+    }
+
     TEST_CASE("so_broadcast can be switched on for a UDP socket") {
         csnet::socket s(csnet::af_inet, csnet::sock_dgram);
         CHECK(s.getsockopt(csnet::sol_socket, csnet::so_broadcast) == 0);

@@ -45,12 +45,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string explanation((data[7] & 2) ? reinterpret_cast<const char*>(data + split) : "",
                                   (data[7] & 2) ? size - split : 0);
     try {
-        csnet::detail::throw_error(code, where, own_timeout, bytes_sent, explanation);
+        if (own_timeout) csnet::detail::throw_timeout(where, bytes_sent);  // settimeout's: "timed out"
+        csnet::detail::throw_error(code, where, explanation, bytes_sent);
     } catch (const csnet::gaierror& e) {
         if (e.code().category() != csnet::gai_category()) std::abort();
         if (std::strlen(e.what()) == 0) std::abort();
     } catch (const csnet::timeout& e) {
         if (e.code() != std::errc::timed_out) std::abort();
+        if (e.bytes_sent() != bytes_sent) std::abort();
+        // (what() is a C string: it ends at a NUL byte of the arguments)
+        if (own_timeout && arguments.find('\0') == std::string::npos &&
+            std::string(e.what()).find("): timed out") == std::string::npos)
+            std::abort();
     } catch (const csnet::error& e) {
         const std::string what = e.what();
         if (what.rfind(std::string(where.call) + "(", 0) != 0 && what.find(where.call) == std::string::npos)
