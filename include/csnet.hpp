@@ -294,8 +294,7 @@ inline int close_socket(native_handle_type s);
 inline int set_nonblocking(native_handle_type s, io_mode mode);
 inline int wait_ready(native_handle_type s, wait_for direction, int milliseconds);
 inline long long send_some(native_handle_type s, const char* data, std::size_t size, int flags);
-inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to,
-                             address_length to_size);
+inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to);
 inline long long recv_some(native_handle_type s, char* into, std::size_t size, int flags);
 inline long long recvfrom_some(native_handle_type s, char* into, std::size_t size, int flags, sockaddr* from,
                                address_length* from_size);
@@ -369,36 +368,25 @@ inline auto data_argument(std::string_view data, const address& destination) {  
     return [data, &destination] { return preview(data.data(), data.size()) + ", " + shown(destination); };
 }
 
-// What one system call gave, for every call that may wait or fail: a value
-// (>= 0: the call's result), or the error number it failed with, or "csnet's
-// own timeout (settimeout) expired first".
+// What one system call gave, for every call that may wait or fail, in one number
+// (one register), much as Linux's own system calls answer: >= 0 is what the call
+// returned; below it, the error number it failed with (stored as -1 - error, so that
+// even a missing error number 0 reads as a failure); and lower still, expired_first:
+// the socket's own timeout (settimeout) expired before the call could finish.
 struct call_result {
-    long long value = 0;     // >= 0: what the system call returned
-    int error = 0;           // the error number when it failed
-    bool timed_out = false;  // the socket's timeout expired before the call could finish
+    long long value = 0;
+    static constexpr long long expired_first = -(1LL << 40);  // error numbers are ints: never this low
 
     bool ok() const { return value >= 0; }
+    bool timed_out() const { return value == expired_first; }
+    int error() const { return timed_out() ? 0 : static_cast<int>(-1 - value); }
+
     // The result of a call that returns -1 on failure; reads the error at once.
-    static call_result of(long long result) {
-        call_result r;
-        r.value = result;
-        if (result < 0) r.error = last_error();
-        return r;
-    }
-    static call_result failed(int error_number) {
-        call_result r;
-        r.value = -1;
-        r.error = error_number;
-        return r;
-    }
-    static call_result expired() {
-        call_result r;
-        r.value = -1;
-        r.timed_out = true;
-        return r;
-    }
+    static call_result of(long long result) { return result >= 0 ? call_result{result} : failed(last_error()); }
+    static call_result failed(int error_number) { return call_result{-1 - static_cast<long long>(error_number)}; }
+    static call_result expired() { return call_result{expired_first}; }
     // How the trace shows a failure: "timed out", or "error: [Errno 111] ...".
-    std::string text() const { return timed_out ? std::string("timed out") : error_text(error); }
+    std::string text() const { return timed_out() ? std::string("timed out") : error_text(error()); }
 };
 
 // ---- 13. Addresses inside -----------------------------------------------------
@@ -431,7 +419,7 @@ inline address to_address(const socket_address& raw);
 // it is a numeric address of `family` (else nullptr: see from_numeric and resolve);
 // recvfrom() writes the sender straight into writable_sockaddr(), then
 // adopt_sockaddr() reads the family and the port from it.
-inline const sockaddr* ready_sockaddr(const address& a, address_family family, address_length& size);
+inline const sockaddr* ready_sockaddr(const address& a, address_family family);
 inline sockaddr* writable_sockaddr(address& a);
 inline void adopt_sockaddr(address& a);
 inline std::vector<address_info> lookup(const std::string& host, const char* service, address_family family, int kind,
@@ -491,8 +479,7 @@ public:
 private:
     friend struct detail::socket_address;
     friend address detail::to_address(const detail::socket_address& raw);
-    friend const sockaddr* detail::ready_sockaddr(const address& a, address_family family,
-                                                  detail::address_length& size);
+    friend const sockaddr* detail::ready_sockaddr(const address& a, address_family family);
     friend sockaddr* detail::writable_sockaddr(address& a);
     friend void detail::adopt_sockaddr(address& a);
     friend detail::socket_address detail::resolve(const address& a, address_family family, socket_kind type,
@@ -695,14 +682,14 @@ public:
         where.timeout = timeout_;
         check_open(where);
         const detail::call_result r = connect_to(server, where);
-        if (r.timed_out) detail::throw_timeout(where);
-        if (!r.ok() && r.error == detail::error_would_block() && timeout_ == 0) {
-            detail::throw_error(detail::native_error(r.error), where,
+        if (r.timed_out()) detail::throw_timeout(where);
+        if (!r.ok() && r.error() == detail::error_would_block() && timeout_ == 0) {
+            detail::throw_error(detail::native_error(r.error()), where,
                                 "the socket is non-blocking, so connect() only started the connection; "
                                 "wait until it is writable, then getsockopt(csnet::sol_socket, csnet::so_error) "
                                 "says how it ended (0: connected)");
         }
-        if (!r.ok()) detail::throw_error(detail::native_error(r.error), where);
+        if (!r.ok()) detail::throw_error(detail::native_error(r.error()), where);
     }
 
     /// connect_ex(): like connect(), but returns the error number instead of
@@ -716,7 +703,7 @@ public:
         check_open(where);
         const detail::call_result r = connect_to(server, where);
         if (r.ok()) return 0;
-        return r.timed_out ? detail::error_timed_out() : r.error;
+        return r.timed_out() ? detail::error_timed_out() : r.error();
     }
 
     // ---- recv --------------------------------------------------------------
@@ -727,8 +714,8 @@ public:
     /// arrive as one recv() of 10, or as two of 3 and 7, and two sends may arrive
     /// together. Loop until you have what you expect, as the report's server does.
     std::string recv(std::size_t bufsize, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recv", detail::size_argument(bufsize));
-        if (bufsize > largest_size) too_large(bufsize, "recv", detail::size_argument(bufsize));
+        if (handle_ == invalid_native_handle) closed("recv", bufsize);
+        if (bufsize > largest_size) too_large(bufsize, "recv");
         if (bufsize == 0) return std::string();
         return receive_string(bufsize, flags, nullptr, nullptr, "recv");
     }
@@ -738,7 +725,7 @@ public:
     /// With Linux's MSG_TRUNC on UDP it returns the datagram's real length, as the
     /// system and Python do, which may be more than the buffer: only the buffer is written.
     std::size_t recv_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recv_into", detail::size_argument(nbytes));
+        if (handle_ == invalid_native_handle) closed("recv_into", nbytes);
         const std::size_t size = checked_into_size(buffer, nbytes, "recv_into");
         return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, nullptr, "recv_into", nbytes);
     }
@@ -747,11 +734,11 @@ public:
     /// send(): send some of `data`; returns how many bytes the system took, which
     /// may be fewer than all. Python: sent = sock.send(data)
     std::size_t send(std::string_view data, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("send", detail::data_argument(data));
+        if (handle_ == invalid_native_handle) closed("send", data);
         const detail::call_result r = io(detail::wait_for::writing, "send", data.size(), nullptr, detail::send_some,
                                          handle_, data.data(), data.size(), flags);
         if (detail::tracing()) trace_transfer("send", data.size(), r, data.data());
-        if (!r.ok()) fail(r, "send", detail::data_argument(data));
+        if (!r.ok()) fail(r, "send", data);
         return static_cast<std::size_t>(r.value);
     }
 
@@ -762,7 +749,7 @@ public:
     /// "Sent" means handed to this machine's operating system, which delivers it
     /// (and resends lost packets) in the background: not yet read by the peer.
     void sendall(std::string_view data, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("sendall", detail::data_argument(data));
+        if (handle_ == invalid_native_handle) closed("sendall", data);
         std::size_t sent = 0;
         double deadline = 0;  // one deadline for the whole call
         do {
@@ -773,7 +760,7 @@ public:
             const detail::call_result r =
                 io(detail::wait_for::writing, "send", left, &deadline, detail::send_some, handle_, rest, left, flags);
             if (detail::tracing()) trace_transfer("send", left, r, rest);
-            if (!r.ok()) fail(r, "sendall", detail::data_argument(data), sent);
+            if (!r.ok()) fail(r, "sendall", data, sent);
             sent += static_cast<std::size_t>(r.value);
         } while (sent < data.size());
     }
@@ -791,21 +778,20 @@ public:
     /// sendto(): send one datagram to `destination` (UDP: no connection needed).
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("sendto", detail::data_argument(data, destination));
+        if (handle_ == invalid_native_handle) closed("sendto", data, destination);
         // A numeric address of this socket's family is ready as it is; others
         // ("localhost", "") are written first, by send_to_other().
-        detail::address_length to_size = 0;
-        const sockaddr* to = detail::ready_sockaddr(destination, family_, to_size);
+        const sockaddr* to = detail::ready_sockaddr(destination, family_);
         if (to == nullptr) return send_to_other(data, destination, flags);
-        return send_datagram(data, destination, flags, to, to_size);
+        return send_datagram(data, destination, flags, to);
     }
 
     /// recvfrom(): receive one datagram and who sent it. A datagram longer than
     /// `bufsize` is cut to `bufsize` bytes, on every system; the rest is lost.
     /// Python: data, address = sock.recvfrom(4096)
     std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recvfrom", detail::size_argument(bufsize));
-        if (bufsize > largest_size) too_large(bufsize, "recvfrom", detail::size_argument(bufsize));
+        if (handle_ == invalid_native_handle) closed("recvfrom", bufsize);
+        if (bufsize > largest_size) too_large(bufsize, "recvfrom");
         std::pair<std::string, address> result;  // the sender's address is written in place
         detail::address_length sender_size = sizeof(detail::inet_sockaddr);
         result.first =
@@ -816,7 +802,7 @@ public:
 
     /// recvfrom_into(): recvfrom() into memory you own (no allocation for the data).
     std::pair<std::size_t, address> recvfrom_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recvfrom_into", detail::size_argument(nbytes));
+        if (handle_ == invalid_native_handle) closed("recvfrom_into", nbytes);
         const std::size_t size = checked_into_size(buffer, nbytes, "recvfrom_into");
         std::pair<std::size_t, address> result;  // the sender's address is written in place
         detail::address_length sender_size = sizeof(detail::inet_sockaddr);
@@ -948,7 +934,7 @@ public:
             detail::trace("getsockopt(" + detail::handle_text(handle_) + ", " + where.arguments() + ") -> " +
                           (r.ok() ? std::to_string(value) : r.text()));
         }
-        if (!r.ok()) detail::throw_error(detail::native_error(r.error), where);
+        if (!r.ok()) detail::throw_error(detail::native_error(r.error()), where);
         return value;
     }
     int getsockopt(protocol level, int option) const { return getsockopt(static_cast<int>(level), option); }
@@ -1020,10 +1006,19 @@ private:
     [[noreturn]] CSNET_COLD static void closed(const detail::failure_context& where) {
         detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where);
     }
-    // The same for send and recv, whose arguments `describe()` writes only now.
-    template <class Describe>
-    [[noreturn]] CSNET_COLD static void closed(const char* call, const Describe& describe) {
-        closed(detail::lazy_context(call, describe));
+    // The same for send and recv, whose arguments (a size; the data, and where it
+    // goes) are written only now: the call passes them as they are.
+    [[noreturn]] CSNET_COLD static void closed(const char* call, std::size_t size) {
+        const auto arguments = detail::size_argument(size);
+        closed(detail::lazy_context(call, arguments));
+    }
+    [[noreturn]] CSNET_COLD static void closed(const char* call, std::string_view data) {
+        const auto arguments = detail::data_argument(data);
+        closed(detail::lazy_context(call, arguments));
+    }
+    [[noreturn]] CSNET_COLD static void closed(const char* call, std::string_view data, const address& destination) {
+        const auto arguments = detail::data_argument(data, destination);
+        closed(detail::lazy_context(call, arguments, destination.port()));
     }
 
     // A size_t that a negative int became is huge: refuse it before the OS sees it.
@@ -1035,9 +1030,9 @@ private:
         detail::raise_invalid(
             where, "the size " + std::to_string(size) + " is too large (a negative number converted to std::size_t?)");
     }
-    template <class Describe>
-    [[noreturn]] CSNET_COLD static void too_large(std::size_t size, const char* call, const Describe& describe) {
-        too_large(size, detail::lazy_context(call, describe));
+    [[noreturn]] CSNET_COLD static void too_large(std::size_t size, const char* call) {
+        const auto arguments = detail::size_argument(size);
+        too_large(size, detail::lazy_context(call, arguments));
     }
 
     // recv_into's sizes: `nbytes` (0: the whole buffer) must fit in the buffer.
@@ -1069,23 +1064,32 @@ private:
         if (!r.ok()) {
             detail::failure_context context = where;
             context.handle = handle_;  // so that the hint can ask what this socket is
-            detail::throw_error(detail::native_error(r.error), context);
+            detail::throw_error(detail::native_error(r.error()), context);
         }
     }
 
-    // A failed send or recv: `describe()` writes its arguments, only now.
-    template <class Describe>
-    [[noreturn]] CSNET_COLD void fail(detail::call_result r, const char* call, const Describe& describe,
-                                      std::size_t sent = 0, int port = -1) const {
-        fail(r, detail::lazy_context(call, describe, port), sent);
+    // A failed recv, send or sendto: its arguments are written only now.
+    [[noreturn]] CSNET_COLD void fail(detail::call_result r, const char* call, std::size_t size) const {
+        const auto arguments = detail::size_argument(size);
+        fail(r, detail::lazy_context(call, arguments));
+    }
+    [[noreturn]] CSNET_COLD void fail(detail::call_result r, const char* call, std::string_view data,
+                                      std::size_t sent = 0) const {
+        const auto arguments = detail::data_argument(data);
+        fail(r, detail::lazy_context(call, arguments), sent);
+    }
+    [[noreturn]] CSNET_COLD void fail(detail::call_result r, const char* call, std::string_view data,
+                                      const address& destination) const {
+        const auto arguments = detail::data_argument(data, destination);
+        fail(r, detail::lazy_context(call, arguments, destination.port()));
     }
     [[noreturn]] CSNET_COLD void fail(detail::call_result r, const detail::failure_context& where,
                                       std::size_t sent = 0) const {
         detail::failure_context context = where;
         context.timeout = timeout_;
         context.handle = handle_;  // so that the hint can ask what this socket is
-        if (r.timed_out) detail::throw_timeout(context, sent);
-        detail::throw_error(detail::native_error(r.error), context, "", sent);
+        if (r.timed_out()) detail::throw_timeout(context, sent);
+        detail::throw_error(detail::native_error(r.error()), context, "", sent);
     }
 
     // The heart of every call that may have to wait, done the way Python does it:
@@ -1104,7 +1108,7 @@ private:
                            SystemCall system_call, Arguments... arguments) {
         const detail::call_result r = detail::call_result::of(system_call(arguments...));
         if (r.ok()) return r;  // done at once
-        return retry(direction, call, size, deadline, r.error, system_call, arguments...);
+        return retry(direction, call, size, deadline, r.error(), system_call, arguments...);
     }
 
     // The rest of io(): the first call failed with `error`.
@@ -1122,7 +1126,7 @@ private:
             }
             const detail::call_result r = detail::call_result::of(system_call(arguments...));
             if (r.ok()) return r;
-            error = r.error;
+            error = r.error();
         }
     }
 
@@ -1143,7 +1147,7 @@ private:
             const double ms = left * 1000.0 + 0.999;  // round up: never wake early
             const detail::call_result ready = wait_once(direction, ms > 2e9 ? 2000000000 : static_cast<int>(ms));
             if (ready.ok()) return ready;
-            if (!ready.timed_out && !detail::interrupted(ready.error)) return ready;
+            if (!ready.timed_out() && !detail::interrupted(ready.error())) return ready;
             // time up or EINTR: loop, re-checking the time left
         }
     }
@@ -1198,17 +1202,16 @@ private:
                      flags, sender, sender_size)
                 : io(detail::wait_for::reading, "recv", size, nullptr, detail::recv_some, handle_, into, size, flags);
         if (detail::tracing()) trace_transfer(sender ? "recvfrom" : "recv", size, r, into);
-        if (!r.ok()) fail(r, call, detail::size_argument(shown_size));
+        if (!r.ok()) fail(r, call, shown_size);
         return static_cast<std::size_t>(r.value);
     }
 
     // sendto() once it has the destination as a sockaddr.
-    std::size_t send_datagram(std::string_view data, const address& destination, int flags, const sockaddr* to,
-                              detail::address_length to_size) {
+    std::size_t send_datagram(std::string_view data, const address& destination, int flags, const sockaddr* to) {
         const detail::call_result r = io(detail::wait_for::writing, "sendto", data.size(), nullptr, detail::sendto_some,
-                                         handle_, data.data(), data.size(), flags, to, to_size);
+                                         handle_, data.data(), data.size(), flags, to);
         if (detail::tracing()) trace_sendto(data, destination, r);
-        if (!r.ok()) fail(r, "sendto", detail::data_argument(data, destination), 0, destination.port());
+        if (!r.ok()) fail(r, "sendto", data, destination);
         return static_cast<std::size_t>(r.value);
     }
 
@@ -1221,7 +1224,7 @@ private:
             const detail::failure_context where = detail::lazy_context("sendto", arguments, destination.port());
             raw = detail::resolve(destination, family_, type_, where);
         }
-        return send_datagram(data, destination, flags, raw.get(), raw.size);
+        return send_datagram(data, destination, flags, raw.get());
     }
 
     // sendto()'s trace line.
@@ -1256,7 +1259,7 @@ private:
         // Interrupted by a signal, or (with a timeout) still in progress: the
         // connection goes on in the background; wait until the socket is writable,
         // then ask it how the connection ended (SO_ERROR). The trace shows each call.
-        if (!r.ok() && (detail::interrupted(r.error) || (timeout_ > 0 && detail::connect_pending(r.error)))) {
+        if (!r.ok() && (detail::interrupted(r.error()) || (timeout_ > 0 && detail::connect_pending(r.error())))) {
             double deadline = 0;
             detail::call_result ready;
             if (timeout_ > 0) {
@@ -1265,7 +1268,7 @@ private:
                 // A blocking socket: wait for ever (again after each signal).
                 do {
                     ready = wait_once(detail::wait_for::writing, -1);
-                } while (!ready.ok() && !ready.timed_out && detail::interrupted(ready.error));
+                } while (!ready.ok() && !ready.timed_out() && detail::interrupted(ready.error()));
             }
             if (!ready.ok()) {
                 r = ready;  // timed out, or poll/select itself failed
@@ -1286,7 +1289,7 @@ private:
         }
         // Non-blocking (timeout 0) and started: "would block", with one code on every
         // platform (POSIX says EINPROGRESS, Winsock WSAEWOULDBLOCK; Python: BlockingIOError).
-        if (timeout_ == 0 && !r.ok() && !r.timed_out && detail::connect_pending(r.error)) {
+        if (timeout_ == 0 && !r.ok() && !r.timed_out() && detail::connect_pending(r.error())) {
             r = detail::call_result::failed(detail::error_would_block());
         }
         if (r.ok()) connected_ = true;
@@ -1316,7 +1319,7 @@ private:
             detail::trace(std::string(where.call) + "(" + detail::handle_text(handle_) + ") -> " +
                           (r.ok() ? a.to_string() : r.text()));
         }
-        if (!r.ok()) detail::throw_error(detail::native_error(r.error), where);
+        if (!r.ok()) detail::throw_error(detail::native_error(r.error()), where);
         return a;
     }
 
@@ -1436,14 +1439,14 @@ public:
                 detail::call_result::of(detail::poll_sockets(entries_.data(), entries_.size(), milliseconds));
             if (detail::tracing()) trace_poll(r, milliseconds);
             if (r.ok()) break;
-            if (!detail::interrupted(r.error)) {
+            if (!detail::interrupted(r.error())) {
                 // Winsock's WSAPoll fails as a whole ("not a socket") where poll()
                 // reports POLLNVAL for the one closed socket: name it the same way.
                 for (const selector_key& key : keys_) {
                     if (!still_open(key.fd)) closed_while_registered(key.fd, milliseconds);
                 }
                 const auto arguments = [&] { return wait_text(milliseconds); };
-                detail::throw_error(detail::native_error(r.error), detail::lazy_context("select", arguments));
+                detail::throw_error(detail::native_error(r.error()), detail::lazy_context("select", arguments));
             }
             // Interrupted by a signal (PEP 475): poll again for the time that is left.
             if (timeout) {
@@ -2282,8 +2285,9 @@ inline io_length clamp_length(std::size_t size) {
 inline long long send_some(native_handle_type s, const char* data, std::size_t size, int flags) {
     return static_cast<long long>(::send(s, data, clamp_length(size), flags | no_sigpipe_flag));
 }
-inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to,
-                             address_length to_size) {
+// (`to` is an IPv4 or IPv6 sockaddr: its family says its size.)
+inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to) {
+    const address_length to_size = to->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     return static_cast<long long>(::sendto(s, data, clamp_length(size), flags | no_sigpipe_flag, to, to_size));
 }
 // Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with the
@@ -2871,7 +2875,7 @@ inline trace_state& tracer() {
 CSNET_COLD inline bool tracing_first_asked() { return tracer().out.load(std::memory_order_acquire) != nullptr; }
 inline bool tracing() {
     const int on = trace_on.load(std::memory_order_acquire);
-    return on > 0 || (on < 0 && tracing_first_asked());
+    return on != 0 && (on > 0 || tracing_first_asked());
 }
 
 // Never throws: a stream that fails must not make a socket call fail.
@@ -2960,10 +2964,9 @@ inline const char* name_of(protocol p) {
 
 // The numeric forms need no look-up; returns false for names.
 inline bool socket_address::from_numeric(const address& a, address_family family) {
-    address_length ready_size = 0;
-    if (const sockaddr* ready = ready_sockaddr(a, family, ready_size)) {
-        std::memcpy(&storage, ready, static_cast<std::size_t>(ready_size));
-        size = ready_size;
+    if (const sockaddr* ready = ready_sockaddr(a, family)) {
+        size = family == address_family::af_inet6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+        std::memcpy(&storage, ready, static_cast<std::size_t>(size));
         return true;
     }
     // "" (every address of this machine) and "<broadcast>" take the socket's family.
@@ -2987,15 +2990,13 @@ inline bool socket_address::from_numeric(const address& a, address_family family
     }
 }
 
-inline const sockaddr* ready_sockaddr(const address& a, address_family family, address_length& size) {
-    if (a.kind_ == address::host_kind::ipv4 && family == address_family::af_inet) {
-        size = sizeof(sockaddr_in);
+inline const sockaddr* ready_sockaddr(const address& a, address_family family) {
+    if (family == address_family::af_inet && a.kind_ == address::host_kind::ipv4) {
         return reinterpret_cast<const sockaddr*>(&a.raw_.in4);
     }
     // "fe80::1%eth0" names its interface: getaddrinfo() turns the name into a number.
-    if (a.kind_ == address::host_kind::ipv6 && family == address_family::af_inet6 &&
+    if (family == address_family::af_inet6 && a.kind_ == address::host_kind::ipv6 &&
         a.host_.find('%') == std::string::npos) {
-        size = sizeof(sockaddr_in6);
         return reinterpret_cast<const sockaddr*>(&a.raw_.in6);
     }
     return nullptr;
