@@ -1166,8 +1166,10 @@ private:
     }
 
     // recv() and recvfrom(): a string that holds what arrived, not `bufsize` bytes
-    // of capacity. Up to 4 KiB through a buffer on the stack, larger ones through
-    // one on the heap (not zero-filled: only what arrives is copied into the string).
+    // of capacity. Up to 4 KiB: read into a buffer on the stack, then copied into
+    // a string of the right size. Larger: read straight into the string (C++17 can
+    // only make it zero-filled), then trimmed; a read much shorter than the string
+    // is copied into one of its own size, so no result keeps a large unused capacity.
     // A read without MSG_WAITALL returns at most what is there, so a huge bufsize is
     // read through at most 1 MiB (a datagram is smaller than 64 KiB): recv(1 GB)
     // allocates no GB.
@@ -1175,21 +1177,18 @@ private:
                                const char* call) {
         constexpr std::size_t on_stack = 4096;
         constexpr std::size_t most_per_read = 1024 * 1024;
-        struct heap_buffer {
-            char* data = nullptr;
-            ~heap_buffer() { delete[] data; }
-        } heap;
-        char local[on_stack];
-        char* into = local;
-        std::size_t size = bufsize;
-        if (bufsize > on_stack) {
-            if ((flags & msg_waitall) == 0 && size > most_per_read) size = most_per_read;
-            heap.data = new char[size];
-            into = heap.data;
+        if (bufsize <= on_stack) {
+            char local[on_stack];
+            if (detail::recv_discards(flags)) std::memset(local, 0, bufsize);  // never old memory
+            const std::size_t n = receive(local, bufsize, flags, sender, sender_size, call, bufsize);
+            return std::string(local, n < bufsize ? n : bufsize);
         }
-        if (detail::recv_discards(flags)) std::memset(into, 0, size);  // never old memory
-        const std::size_t n = receive(into, size, flags, sender, sender_size, call, bufsize);
-        return std::string(into, n < size ? n : size);
+        const std::size_t size = (flags & msg_waitall) == 0 && bufsize > most_per_read ? most_per_read : bufsize;
+        std::string data(size, '\0');
+        const std::size_t n = receive(&data[0], size, flags, sender, sender_size, call, bufsize);
+        if (n < size / 4) return std::string(data, 0, n);  // (MSG_TRUNC: n may exceed size)
+        data.resize(n < size ? n : size);
+        return data;
     }
 
     // recv, recv_into, recvfrom and recvfrom_into all come here. `call` and
