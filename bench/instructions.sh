@@ -26,8 +26,8 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "instructions.sh: valgrind not found; skipped (Debian: apt install valgrind)"
+if ! command -v valgrind >/dev/null 2>&1 || ! command -v callgrind_annotate >/dev/null 2>&1; then
+    echo "instructions.sh: valgrind (with callgrind_annotate) not found; skipped (Debian: apt install valgrind)"
     exit 0
 fi
 

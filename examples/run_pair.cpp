@@ -32,7 +32,7 @@
 #include <utility>             // std::pair
 #include <vector>              // std::vector
 #ifndef _WIN32
-#  include <sys/wait.h>  // WIFEXITED, WEXITSTATUS: what pclose() returns on POSIX
+#    include <sys/wait.h>  // WIFEXITED, WEXITSTATUS: what pclose() returns on POSIX
 #endif
 
 namespace {

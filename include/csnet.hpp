@@ -65,64 +65,64 @@
 // Winsock. <winsock2.h> must come before <windows.h>'s old <winsock.h>; with
 // MSVC, a <windows.h> included first (without WIN32_LEAN_AND_MEAN) has already
 // pulled in <winsock.h>, and the two clash in hundreds of errors. Say it once.
-#  if defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#    error \
-        "csnet: <windows.h> was included before <csnet.hpp> and brought in the old <winsock.h>. Fix: #include <csnet.hpp> before <windows.h>, or #define WIN32_LEAN_AND_MEAN before including <windows.h>."
-#  endif  // defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#  if defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
-#    error "csnet needs Windows Vista or later: define _WIN32_WINNT as 0x0600 or higher (or leave it undefined)."
-#  endif  // defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
+#    if defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#        error \
+            "csnet: <windows.h> was included before <csnet.hpp> and brought in the old <winsock.h>. Fix: #include <csnet.hpp> before <windows.h>, or #define WIN32_LEAN_AND_MEAN before including <windows.h>."
+#    endif  // defined(_MSC_VER) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#    if defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
+#        error "csnet needs Windows Vista or later: define _WIN32_WINNT as 0x0600 or higher (or leave it undefined)."
+#    endif  // defined(_WIN32_WINNT) && _WIN32_WINNT < 0x0600
 // Keep <windows.h> small and keep its min/max macros away from std::min/std::max,
 // but leave the user's own settings exactly as they were.
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#    define CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#  endif  // !WIN32_LEAN_AND_MEAN
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#    define CSNET_UNDEF_NOMINMAX
-#  endif  // !NOMINMAX
-#  if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#    ifndef WIN32_LEAN_AND_MEAN
+#        define WIN32_LEAN_AND_MEAN
+#        define CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#    endif  // !WIN32_LEAN_AND_MEAN
+#    ifndef NOMINMAX
+#        define NOMINMAX
+#        define CSNET_UNDEF_NOMINMAX
+#    endif  // !NOMINMAX
+#    if defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
 // MinGW's old winsock.h came first (via <windows.h>): its winsock2.h copes, but would #warning.
-#    undef _WINSOCKAPI_
-#  endif                 // defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
-#  include <winsock2.h>  // socket, bind, listen, accept, send, recv, select, ...
-#  include <ws2tcpip.h>  // getaddrinfo, inet_pton, inet_ntop, socklen_t
-#  include <windows.h>   // QueryPerformanceCounter, SetHandleInformation
-#  ifdef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#    undef WIN32_LEAN_AND_MEAN
-#    undef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#  endif  // CSNET_UNDEF_WIN32_LEAN_AND_MEAN
-#  ifdef CSNET_UNDEF_NOMINMAX
-#    undef NOMINMAX
-#    undef CSNET_UNDEF_NOMINMAX
-#  endif  // CSNET_UNDEF_NOMINMAX
-#  if defined(_MSC_VER)
-#    pragma comment(lib, "ws2_32.lib")  // MSVC links Winsock by itself; MinGW needs -lws2_32
-#  endif                                // _MSC_VER
+#        undef _WINSOCKAPI_
+#    endif                 // defined(__MINGW32__) && defined(_WINSOCKAPI_) && !defined(_WINSOCK2API_)
+#    include <winsock2.h>  // socket, bind, listen, accept, send, recv, select, ...
+#    include <ws2tcpip.h>  // getaddrinfo, inet_pton, inet_ntop, socklen_t
+#    include <windows.h>   // QueryPerformanceCounter, SetHandleInformation
+#    ifdef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#        undef WIN32_LEAN_AND_MEAN
+#        undef CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#    endif  // CSNET_UNDEF_WIN32_LEAN_AND_MEAN
+#    ifdef CSNET_UNDEF_NOMINMAX
+#        undef NOMINMAX
+#        undef CSNET_UNDEF_NOMINMAX
+#    endif  // CSNET_UNDEF_NOMINMAX
+#    if defined(_MSC_VER)
+#        pragma comment(lib, "ws2_32.lib")  // MSVC links Winsock by itself; MinGW needs -lws2_32
+#    endif                                  // _MSC_VER
 #else
-#  include <arpa/inet.h>    // inet_pton, inet_ntop: text <-> binary addresses
-#  include <cerrno>         // errno, EINTR, EAGAIN, ...
-#  include <fcntl.h>        // fcntl: non-blocking mode, close-on-exec
-#  include <netdb.h>        // getaddrinfo, gai_strerror
-#  include <netinet/in.h>   // sockaddr_in, sockaddr_in6, IPPROTO_TCP
-#  include <netinet/tcp.h>  // TCP_NODELAY
-#  include <poll.h>         // poll: wait until a socket is ready (timeouts)
-#  include <sys/socket.h>   // socket, bind, listen, accept, send, recv, ...
-#  include <sys/stat.h>     // fstat: is descriptor 2 (the trace's stderr) a socket?
-#  include <time.h>         // clock_gettime: a clock that never jumps
-#  include <unistd.h>       // close, gethostname
-#endif                      // _WIN32
+#    include <arpa/inet.h>    // inet_pton, inet_ntop: text <-> binary addresses
+#    include <cerrno>         // errno, EINTR, EAGAIN, ...
+#    include <fcntl.h>        // fcntl: non-blocking mode, close-on-exec
+#    include <netdb.h>        // getaddrinfo, gai_strerror
+#    include <netinet/in.h>   // sockaddr_in, sockaddr_in6, IPPROTO_TCP
+#    include <netinet/tcp.h>  // TCP_NODELAY
+#    include <poll.h>         // poll: wait until a socket is ready (timeouts)
+#    include <sys/socket.h>   // socket, bind, listen, accept, send, recv, ...
+#    include <sys/stat.h>     // fstat: is descriptor 2 (the trace's stderr) a socket?
+#    include <time.h>         // clock_gettime: a clock that never jumps
+#    include <unistd.h>       // close, gethostname
+#endif                        // _WIN32
 
 // CSNET_COLD marks what a successful send() or recv() never runs (reporting an
 // error, writing the trace, waiting for a timeout): the compiler keeps it out of
 // line, so the path every call takes stays short (bench/instructions.sh counts it).
 #if defined(__GNUC__)
-#  define CSNET_COLD __attribute__((noinline, cold))
+#    define CSNET_COLD __attribute__((noinline, cold))
 #elif defined(_MSC_VER)
-#  define CSNET_COLD __declspec(noinline)
+#    define CSNET_COLD __declspec(noinline)
 #else
-#  define CSNET_COLD
+#    define CSNET_COLD
 #endif
 
 namespace csnet {
@@ -294,7 +294,8 @@ inline int close_socket(native_handle_type s);
 inline int set_nonblocking(native_handle_type s, io_mode mode);
 inline int wait_ready(native_handle_type s, wait_for direction, int milliseconds);
 inline long long send_some(native_handle_type s, const char* data, std::size_t size, int flags);
-inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to);
+inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to,
+                             address_length to_size);
 inline long long recv_some(native_handle_type s, char* into, std::size_t size, int flags);
 inline long long recvfrom_some(native_handle_type s, char* into, std::size_t size, int flags, sockaddr* from,
                                address_length* from_size);
@@ -328,7 +329,10 @@ struct failure_context {
 };
 
 // A context whose arguments are written by `describe()`, only if needed. The
-// caller keeps `describe` (a lambda) alive for as long as the context.
+// context points at `describe` (a lambda the caller keeps alive as long as the
+// context); a temporary lambda would be gone at once, so it does not compile.
+template <class Describe>
+failure_context lazy_context(const char*, const Describe&&, int = -1) = delete;
 template <class Describe>
 failure_context lazy_context(const char* call, const Describe& describe, int port = -1) {
     failure_context context;
@@ -369,10 +373,11 @@ inline auto data_argument(std::string_view data, const address& destination) {  
 }
 
 // What one system call gave, for every call that may wait or fail, in one number
-// (one register), much as Linux's own system calls answer: >= 0 is what the call
-// returned; below it, the error number it failed with (stored as -1 - error, so that
-// even a missing error number 0 reads as a failure); and lower still, expired_first:
-// the socket's own timeout (settimeout) expired before the call could finish.
+// (one register, much as Linux's own system calls answer):
+//   value >= 0          the call's result;
+//   value == -1 - e     it failed with error number e (-1 - e: even an error
+//                       number 0, which no system should give, reads as a failure);
+//   expired_first       the socket's own timeout (settimeout) ran out first.
 struct call_result {
     long long value = 0;
     static constexpr long long expired_first = -(1LL << 40);  // error numbers are ints: never this low
@@ -646,7 +651,7 @@ public:
         check_open(where);
         detail::socket_address peer;
         native_handle_type accepted = invalid_native_handle;
-        const detail::call_result r = io(detail::wait_for::reading, "accept", no_size, nullptr, [&] {
+        const detail::call_result r = io(detail::wait_for::reading, "accept", no_size, no_deadline, [&] {
             peer.size = sizeof(peer.storage);
             accepted = detail::accept_socket(handle_, peer.get(), &peer.size);
             return accepted == invalid_native_handle ? -1 : 0;
@@ -714,8 +719,8 @@ public:
     /// arrive as one recv() of 10, or as two of 3 and 7, and two sends may arrive
     /// together. Loop until you have what you expect, as the report's server does.
     std::string recv(std::size_t bufsize, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recv", bufsize);
-        if (bufsize > largest_size) too_large(bufsize, "recv");
+        if (handle_ == invalid_native_handle) throw_closed("recv", bufsize);
+        if (bufsize > largest_size) throw_too_large(bufsize, "recv");
         if (bufsize == 0) return std::string();
         return receive_string(bufsize, flags, nullptr, nullptr, "recv");
     }
@@ -725,7 +730,7 @@ public:
     /// With Linux's MSG_TRUNC on UDP it returns the datagram's real length, as the
     /// system and Python do, which may be more than the buffer: only the buffer is written.
     std::size_t recv_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recv_into", nbytes);
+        if (handle_ == invalid_native_handle) throw_closed("recv_into", nbytes);
         const std::size_t size = checked_into_size(buffer, nbytes, "recv_into");
         return size == 0 ? 0 : receive(buffer.data, size, flags, nullptr, nullptr, "recv_into", nbytes);
     }
@@ -734,8 +739,9 @@ public:
     /// send(): send some of `data`; returns how many bytes the system took, which
     /// may be fewer than all. Python: sent = sock.send(data)
     std::size_t send(std::string_view data, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("send", data);
-        const detail::call_result r = io(detail::wait_for::writing, "send", data.size(), nullptr, detail::send_some,
+        if (handle_ == invalid_native_handle) throw_closed("send", data);
+        // send_some(handle_, data, size, flags), made the io() way (section 10 has it).
+        const detail::call_result r = io(detail::wait_for::writing, "send", data.size(), no_deadline, detail::send_some,
                                          handle_, data.data(), data.size(), flags);
         if (detail::tracing()) trace_transfer("send", data.size(), r, data.data());
         if (!r.ok()) fail(r, "send", data);
@@ -749,7 +755,7 @@ public:
     /// "Sent" means handed to this machine's operating system, which delivers it
     /// (and resends lost packets) in the background: not yet read by the peer.
     void sendall(std::string_view data, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("sendall", data);
+        if (handle_ == invalid_native_handle) throw_closed("sendall", data);
         std::size_t sent = 0;
         double deadline = 0;  // one deadline for the whole call
         do {
@@ -778,7 +784,7 @@ public:
     /// sendto(): send one datagram to `destination` (UDP: no connection needed).
     /// Python: sock.sendto(data, ('127.0.0.1', 9999))
     std::size_t sendto(std::string_view data, const address& destination, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("sendto", data, destination);
+        if (handle_ == invalid_native_handle) throw_closed("sendto", data, destination);
         // A numeric address of this socket's family is ready as it is; others
         // ("localhost", "") are written first, by send_to_other().
         const sockaddr* to = detail::ready_sockaddr(destination, family_);
@@ -790,8 +796,8 @@ public:
     /// `bufsize` is cut to `bufsize` bytes, on every system; the rest is lost.
     /// Python: data, address = sock.recvfrom(4096)
     std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recvfrom", bufsize);
-        if (bufsize > largest_size) too_large(bufsize, "recvfrom");
+        if (handle_ == invalid_native_handle) throw_closed("recvfrom", bufsize);
+        if (bufsize > largest_size) throw_too_large(bufsize, "recvfrom");
         std::pair<std::string, address> result;  // the sender's address is written in place
         detail::address_length sender_size = sizeof(detail::inet_sockaddr);
         result.first =
@@ -802,7 +808,7 @@ public:
 
     /// recvfrom_into(): recvfrom() into memory you own (no allocation for the data).
     std::pair<std::size_t, address> recvfrom_into(mutable_buffer buffer, std::size_t nbytes = 0, int flags = 0) {
-        if (handle_ == invalid_native_handle) closed("recvfrom_into", nbytes);
+        if (handle_ == invalid_native_handle) throw_closed("recvfrom_into", nbytes);
         const std::size_t size = checked_into_size(buffer, nbytes, "recvfrom_into");
         std::pair<std::size_t, address> result;  // the sender's address is written in place
         detail::address_length sender_size = sizeof(detail::inet_sockaddr);
@@ -1001,38 +1007,39 @@ private:
 
     // A closed or moved-from socket: Python's "[Errno 9] Bad file descriptor".
     void check_open(const detail::failure_context& where) const {
-        if (handle_ == invalid_native_handle) closed(where);
+        if (handle_ == invalid_native_handle) throw_closed(where);
     }
-    [[noreturn]] CSNET_COLD static void closed(const detail::failure_context& where) {
+    [[noreturn]] CSNET_COLD static void throw_closed(const detail::failure_context& where) {
         detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where);
     }
     // The same for send and recv, whose arguments (a size; the data, and where it
     // goes) are written only now: the call passes them as they are.
-    [[noreturn]] CSNET_COLD static void closed(const char* call, std::size_t size) {
+    [[noreturn]] CSNET_COLD static void throw_closed(const char* call, std::size_t size) {
         const auto arguments = detail::size_argument(size);
-        closed(detail::lazy_context(call, arguments));
+        throw_closed(detail::lazy_context(call, arguments));
     }
-    [[noreturn]] CSNET_COLD static void closed(const char* call, std::string_view data) {
+    [[noreturn]] CSNET_COLD static void throw_closed(const char* call, std::string_view data) {
         const auto arguments = detail::data_argument(data);
-        closed(detail::lazy_context(call, arguments));
+        throw_closed(detail::lazy_context(call, arguments));
     }
-    [[noreturn]] CSNET_COLD static void closed(const char* call, std::string_view data, const address& destination) {
+    [[noreturn]] CSNET_COLD static void throw_closed(const char* call, std::string_view data,
+                                                     const address& destination) {
         const auto arguments = detail::data_argument(data, destination);
-        closed(detail::lazy_context(call, arguments, destination.port()));
+        throw_closed(detail::lazy_context(call, arguments, destination.port()));
     }
 
     // A size_t that a negative int became is huge: refuse it before the OS sees it.
     static constexpr std::size_t largest_size = 0x7fffffff;
     static void check_size(std::size_t size, const detail::failure_context& where) {
-        if (size > largest_size) too_large(size, where);
+        if (size > largest_size) throw_too_large(size, where);
     }
-    [[noreturn]] CSNET_COLD static void too_large(std::size_t size, const detail::failure_context& where) {
+    [[noreturn]] CSNET_COLD static void throw_too_large(std::size_t size, const detail::failure_context& where) {
         detail::raise_invalid(
             where, "the size " + std::to_string(size) + " is too large (a negative number converted to std::size_t?)");
     }
-    [[noreturn]] CSNET_COLD static void too_large(std::size_t size, const char* call) {
+    [[noreturn]] CSNET_COLD static void throw_too_large(std::size_t size, const char* call) {
         const auto arguments = detail::size_argument(size);
-        too_large(size, detail::lazy_context(call, arguments));
+        throw_too_large(size, detail::lazy_context(call, arguments));
     }
 
     // recv_into's sizes: `nbytes` (0: the whole buffer) must fit in the buffer.
@@ -1103,6 +1110,7 @@ private:
     // `call` and `size` name the call in the trace ("recv(fd 4, 19)"; no_size: no size
     // shown). `deadline` (0: not yet known) is shared by the calls of one sendall().
     static constexpr std::size_t no_size = ~std::size_t(0);
+    static constexpr double* no_deadline = nullptr;
     template <class SystemCall, class... Arguments>
     detail::call_result io(detail::wait_for direction, const char* call, std::size_t size, double* deadline,
                            SystemCall system_call, Arguments... arguments) {
@@ -1172,7 +1180,7 @@ private:
     // is copied into one of its own size, so no result keeps a large unused capacity.
     // A read without MSG_WAITALL returns at most what is there, so a huge bufsize is
     // read through at most 1 MiB (a datagram is smaller than 64 KiB): recv(1 GB)
-    // allocates no GB.
+    // allocates no GB. (With MSG_WAITALL the program asks for all of bufsize at once.)
     std::string receive_string(std::size_t bufsize, int flags, sockaddr* sender, detail::address_length* sender_size,
                                const char* call) {
         constexpr std::size_t on_stack = 4096;
@@ -1186,29 +1194,37 @@ private:
         const std::size_t size = (flags & msg_waitall) == 0 && bufsize > most_per_read ? most_per_read : bufsize;
         std::string data(size, '\0');
         const std::size_t n = receive(&data[0], size, flags, sender, sender_size, call, bufsize);
-        if (n < size / 4) return std::string(data, 0, n);  // (MSG_TRUNC: n may exceed size)
-        data.resize(n < size ? n : size);
+        if (n < size / 4) return std::string(data, 0, n);
+        data.resize(n < size ? n : size);  // (with MSG_TRUNC, n may exceed size)
         return data;
     }
 
     // recv, recv_into, recvfrom and recvfrom_into all come here. `call` and
-    // `shown_size` (the size the program asked for) name the call in an error.
+    // `asked_size` (the size the program asked for) name the call in an error.
+    // recvfrom's `sender_size` is set once, before the first attempt: the systems
+    // csnet runs on (Linux, the BSDs, macOS, Windows) write it only when a datagram
+    // arrives, so a retry after EINTR or a wait finds it as it was.
     std::size_t receive(char* into, std::size_t size, int flags, sockaddr* sender, detail::address_length* sender_size,
-                        const char* call, std::size_t shown_size) {
-        const detail::call_result r =
-            sender
-                ? io(detail::wait_for::reading, "recvfrom", size, nullptr, detail::recvfrom_some, handle_, into, size,
-                     flags, sender, sender_size)
-                : io(detail::wait_for::reading, "recv", size, nullptr, detail::recv_some, handle_, into, size, flags);
+                        const char* call, std::size_t asked_size) {
+        detail::call_result r;
+        if (sender != nullptr) {
+            r = io(detail::wait_for::reading, "recvfrom", size, no_deadline, detail::recvfrom_some, handle_, into, size,
+                   flags, sender, sender_size);
+        } else {
+            r = io(detail::wait_for::reading, "recv", size, no_deadline, detail::recv_some, handle_, into, size, flags);
+        }
         if (detail::tracing()) trace_transfer(sender ? "recvfrom" : "recv", size, r, into);
-        if (!r.ok()) fail(r, call, shown_size);
+        if (!r.ok()) fail(r, call, asked_size);
         return static_cast<std::size_t>(r.value);
     }
 
     // sendto() once it has the destination as a sockaddr.
+    // (`to` is an IPv4 or IPv6 sockaddr of this socket's family, whose size that says.)
     std::size_t send_datagram(std::string_view data, const address& destination, int flags, const sockaddr* to) {
-        const detail::call_result r = io(detail::wait_for::writing, "sendto", data.size(), nullptr, detail::sendto_some,
-                                         handle_, data.data(), data.size(), flags, to);
+        const detail::address_length to_size =
+            family_ == address_family::af_inet6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+        const detail::call_result r = io(detail::wait_for::writing, "sendto", data.size(), no_deadline,
+                                         detail::sendto_some, handle_, data.data(), data.size(), flags, to, to_size);
         if (detail::tracing()) trace_sendto(data, destination, r);
         if (!r.ok()) fail(r, "sendto", data, destination);
         return static_cast<std::size_t>(r.value);
@@ -1813,9 +1829,9 @@ inline bool connect_pending(int e) { return e == WSAEWOULDBLOCK || e == WSAEINPR
 inline bool message_truncated(int e) { return e == WSAEMSGSIZE; }
 
 // Sockets are not inherited by child processes (as in Python, PEP 446).
-#  ifndef WSA_FLAG_NO_HANDLE_INHERIT
-#    define WSA_FLAG_NO_HANDLE_INHERIT 0x80
-#  endif  // !WSA_FLAG_NO_HANDLE_INHERIT
+#    ifndef WSA_FLAG_NO_HANDLE_INHERIT
+#        define WSA_FLAG_NO_HANDLE_INHERIT 0x80
+#    endif  // !WSA_FLAG_NO_HANDLE_INHERIT
 // A UDP socket on Windows reports an ICMP "port unreachable" (the answer to an
 // earlier datagram sent to a port where nobody listens) as WSAECONNRESET from its
 // next recvfrom(), even when it is not connected: a UDP echo server would fail
@@ -1938,14 +1954,14 @@ inline double monotonic_seconds() {
 }
 
 inline bool environment_says(const char* name) {
-#  if defined(_MSC_VER)
-#    pragma warning(push)
-#    pragma warning(disable : 4996)  // getenv is fine here: the value is read at once
-#  endif                             // _MSC_VER
+#    if defined(_MSC_VER)
+#        pragma warning(push)
+#        pragma warning(disable : 4996)  // getenv is fine here: the value is read at once
+#    endif                               // _MSC_VER
     const char* value = std::getenv(name);
-#  if defined(_MSC_VER)
-#    pragma warning(pop)
-#  endif  // _MSC_VER
+#    if defined(_MSC_VER)
+#        pragma warning(pop)
+#    endif  // _MSC_VER
     return value != nullptr && value[0] != '\0' && value[0] != '0';
 }
 
@@ -2093,11 +2109,11 @@ using io_length = std::size_t;
 // action kills the process. csnet asks the kernel not to, call by call
 // (MSG_NOSIGNAL), or socket by socket (SO_NOSIGPIPE on macOS and the BSDs),
 // and never touches the process's signal settings.
-#  if defined(MSG_NOSIGNAL)
+#    if defined(MSG_NOSIGNAL)
 inline constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
-#  else
+#    else
 inline constexpr int no_sigpipe_flag = 0;
-#  endif  // MSG_NOSIGNAL
+#    endif  // MSG_NOSIGNAL
 inline int error_timed_out() { return ETIMEDOUT; }
 
 inline void start_networking() {}  // nothing to start on POSIX
@@ -2112,27 +2128,12 @@ inline void set_close_on_exec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD
 
 // Sockets are not inherited by programs started with exec (as in Python, PEP 446).
 inline native_handle_type open_socket(int family, int type, int proto) {
-#  if defined(SOCK_CLOEXEC)
+#    if defined(SOCK_CLOEXEC)
     int fd = ::socket(family, type | SOCK_CLOEXEC, proto);
-#  else
+#    else
     int fd = ::socket(family, type, proto);
     if (fd >= 0) set_close_on_exec(fd);
-#  endif  // SOCK_CLOEXEC
-#  if defined(SO_NOSIGPIPE)
-    if (fd >= 0) {
-        int on = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
-    }
-#  endif  // SO_NOSIGPIPE
-    return fd;
-}
-
-inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
-#  if defined(__linux__) || defined(__FreeBSD__)
-    return ::accept4(listener, peer, size, SOCK_CLOEXEC);
-#  else
-    int fd = ::accept(listener, peer, size);
-    if (fd >= 0) set_close_on_exec(fd);
+#    endif  // SOCK_CLOEXEC
 #    if defined(SO_NOSIGPIPE)
     if (fd >= 0) {
         int on = 1;
@@ -2140,17 +2141,32 @@ inline native_handle_type accept_socket(native_handle_type listener, sockaddr* p
     }
 #    endif  // SO_NOSIGPIPE
     return fd;
-#  endif    // defined(__linux__) || defined(__FreeBSD__)
+}
+
+inline native_handle_type accept_socket(native_handle_type listener, sockaddr* peer, address_length* size) {
+#    if defined(__linux__) || defined(__FreeBSD__)
+    return ::accept4(listener, peer, size, SOCK_CLOEXEC);
+#    else
+    int fd = ::accept(listener, peer, size);
+    if (fd >= 0) set_close_on_exec(fd);
+#        if defined(SO_NOSIGPIPE)
+    if (fd >= 0) {
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+    }
+#        endif  // SO_NOSIGPIPE
+    return fd;
+#    endif      // defined(__linux__) || defined(__FreeBSD__)
 }
 
 // Linux's accept4 gives a blocking socket; macOS and the BSDs copy the listener's
 // non-blocking flag to the accepted socket.
 inline bool accept_inherits_nonblocking() {
-#  if defined(__linux__)
+#    if defined(__linux__)
     return false;
-#  else
+#    else
     return true;
-#  endif  // __linux__
+#    endif  // __linux__
 }
 
 inline int close_socket(native_handle_type s) { return ::close(s); }
@@ -2189,11 +2205,11 @@ inline int error_would_block() { return EWOULDBLOCK; }
 inline std::size_t sendall_piece() { return 0x7fffffff; }
 
 // Linux's MSG_TRUNC on a TCP socket discards the bytes without copying them.
-#  if defined(MSG_TRUNC)
+#    if defined(MSG_TRUNC)
 inline bool recv_discards(int flags) { return (flags & MSG_TRUNC) != 0; }
-#  else
+#    else
 inline bool recv_discards(int) { return false; }
-#  endif  // MSG_TRUNC
+#    endif  // MSG_TRUNC
 
 // The trace lock (section 12): who holds it, and how a waiting thread sleeps.
 inline long process_id() { return static_cast<long>(::getpid()); }
@@ -2255,9 +2271,9 @@ inline bool reuse_address_set(native_handle_type s) {
 
 // getaddrinfo's EAI_SYSTEM: the real error is in errno (0 when it is not that).
 inline int gai_system_error(int status, int saved_errno) {
-#  if defined(EAI_SYSTEM)
+#    if defined(EAI_SYSTEM)
     if (status == EAI_SYSTEM) return saved_errno ? saved_errno : EIO;
-#  endif  // EAI_SYSTEM
+#    endif  // EAI_SYSTEM
     (void)status;
     (void)saved_errno;
     return 0;
@@ -2284,13 +2300,13 @@ inline io_length clamp_length(std::size_t size) {
 inline long long send_some(native_handle_type s, const char* data, std::size_t size, int flags) {
     return static_cast<long long>(::send(s, data, clamp_length(size), flags | no_sigpipe_flag));
 }
-// (`to` is an IPv4 or IPv6 sockaddr: its family says its size.)
-inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to) {
-    const address_length to_size = to->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+inline long long sendto_some(native_handle_type s, const char* data, std::size_t size, int flags, const sockaddr* to,
+                             address_length to_size) {
     return static_cast<long long>(::sendto(s, data, clamp_length(size), flags | no_sigpipe_flag, to, to_size));
 }
 // Winsock reports a datagram longer than the buffer as WSAEMSGSIZE, with the
 // buffer filled: the receiving calls give the same result as POSIX (the first bytes).
+// (A TCP socket never reports it, so the check needs no socket type.)
 inline long long recv_some(native_handle_type s, char* into, std::size_t size, int flags) {
     const long long n = static_cast<long long>(::recv(s, into, clamp_length(size), flags));
     return n < 0 && message_truncated(last_error()) ? static_cast<long long>(clamp_length(size)) : n;
@@ -2304,12 +2320,12 @@ inline long long recvfrom_some(native_handle_type s, char* into, std::size_t siz
 // getenv, for the language of hints (section 11).
 inline std::string environment_text(const char* name) {
 #if defined(_MSC_VER)
-#  pragma warning(push)
-#  pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
-#endif                             // _MSC_VER
+#    pragma warning(push)
+#    pragma warning(disable : 4996)  // getenv is fine here: the value is copied at once
+#endif                               // _MSC_VER
     const char* value = std::getenv(name);
 #if defined(_MSC_VER)
-#  pragma warning(pop)
+#    pragma warning(pop)
 #endif  // _MSC_VER
     return value ? value : "";
 }
@@ -3010,6 +3026,7 @@ inline void adopt_sockaddr(address& a) {
     } else if (a.raw_.in6.sin6_family == AF_INET6) {
         a.kind_ = address::host_kind::ipv6;
         a.port_ = ntohs(a.raw_.in6.sin6_port);
+        a.raw_.in6.sin6_flowinfo = 0;  // as an address typed by hand: sent back, it carries no flow label
     } else {
         a.raw_ = inet_sockaddr{};  // no address (recvfrom on a connected TCP socket): ("", 0)
         return;
@@ -3199,22 +3216,26 @@ inline std::string address::parse_host() {
             return "\"" + host_ + "\" is not a valid IPv6 address (like ::1 or 2001:db8::7)";
         }
         kind_ = host_kind::ipv6;
-        raw_.in6.sin6_family = AF_INET6;
-        raw_.in6.sin6_port = htons(static_cast<std::uint16_t>(port_));
-        raw_.in6.sin6_addr = binary;
+        sockaddr_in6 in6{};  // (written whole: every field of the union member is set)
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons(static_cast<std::uint16_t>(port_));
+        in6.sin6_addr = binary;
+        raw_.in6 = in6;
         return "";
     }
     bool numeric = true;
     for (char c : host_) numeric = numeric && (is_digit(c) || c == '.');
     if (numeric) {
-        if (!parse_ipv4(host_, reinterpret_cast<unsigned char*>(&raw_.in4.sin_addr))) {
+        sockaddr_in in4{};
+        if (!parse_ipv4(host_, reinterpret_cast<unsigned char*>(&in4.sin_addr))) {
             return "\"" + host_ +
                    "\" is not a valid IPv4 address: write four numbers from 0 to 255 "
                    "separated by dots, like 127.0.0.1";
         }
         kind_ = host_kind::ipv4;
-        raw_.in4.sin_family = AF_INET;
-        raw_.in4.sin_port = htons(static_cast<std::uint16_t>(port_));
+        in4.sin_family = AF_INET;
+        in4.sin_port = htons(static_cast<std::uint16_t>(port_));
+        raw_.in4 = in4;
         return "";
     }
     // Hex and octal forms such as "0x7f.0.0.1" are not names: the system would

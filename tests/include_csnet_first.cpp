@@ -5,10 +5,10 @@
 // defines NOMINMAX itself in every standard header, which is not csnet's doing.
 #include <cstddef>
 #if defined(NOMINMAX)
-#  define CSNET_TEST_NOMINMAX_BEFORE 1
+#    define CSNET_TEST_NOMINMAX_BEFORE 1
 #endif
 #if defined(WIN32_LEAN_AND_MEAN)
-#  define CSNET_TEST_LEAN_BEFORE 1
+#    define CSNET_TEST_LEAN_BEFORE 1
 #endif
 
 #include <csnet.hpp>
@@ -16,7 +16,7 @@
 #include <algorithm>  // std::min, std::max
 
 #if defined(min) || defined(max)
-#  error "csnet.hpp defined a min or max macro"
+#    error "csnet.hpp defined a min or max macro"
 #endif
 
 namespace {
@@ -37,7 +37,7 @@ constexpr bool lean_and_mean_leaked =
 }  // namespace
 
 #ifdef _WIN32
-#  include <windows.h>
+#    include <windows.h>
 #endif
 
 bool include_csnet_first_left_no_macros() { return !nominmax_leaked && !lean_and_mean_leaked; }

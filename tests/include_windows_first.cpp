@@ -1,10 +1,10 @@
 // <windows.h> first, then csnet.hpp. On MinGW (and with WIN32_LEAN_AND_MEAN)
 // this order must work; the user's own NOMINMAX must survive the include.
 #ifdef _WIN32
-#  ifndef NOMINMAX
-#    define NOMINMAX  // the user's choice, before <windows.h>
-#  endif
-#  include <windows.h>
+#    ifndef NOMINMAX
+#        define NOMINMAX  // the user's choice, before <windows.h>
+#    endif
+#    include <windows.h>
 #endif
 
 #include <csnet.hpp>

@@ -23,7 +23,7 @@
 #include <vector>      // std::vector
 
 #ifndef _WIN32
-#  include <sys/resource.h>  // getrlimit, setrlimit: two descriptors per client
+#    include <sys/resource.h>  // getrlimit, setrlimit: two descriptors per client
 #endif
 
 namespace {

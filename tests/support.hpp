@@ -17,9 +17,9 @@
 #include <utility>       // std::move
 
 #ifdef _WIN32
-#  include <windows.h>  // GetProcessHandleCount, GetModuleHandleA (after csnet.hpp: MinGW takes either order)
+#    include <windows.h>  // GetProcessHandleCount, GetModuleHandleA (after csnet.hpp: MinGW takes either order)
 #else
-#  include <dirent.h>  // opendir, readdir: count the entries of /proc/self/fd
+#    include <dirent.h>  // opendir, readdir: count the entries of /proc/self/fd
 #endif
 
 // Failure messages show an error code as "generic:111 (Connection refused)".
@@ -190,11 +190,11 @@ inline long open_handle_count() {
     }
     return valid;
 #else
-#  if defined(__linux__)
+#    if defined(__linux__)
     const char* dir_name = "/proc/self/fd";
-#  else
+#    else
     const char* dir_name = "/dev/fd";
-#  endif
+#    endif
     DIR* dir = opendir(dir_name);
     if (dir == nullptr) {
         return -1;
@@ -211,10 +211,10 @@ inline long open_handle_count() {
 }  // namespace csnet_test
 
 /// Skips the rest of a test case, with a message, when ::1 cannot be used.
-#define CSNET_REQUIRE_IPV6_OR_SKIP()                                            \
-  do {                                                                          \
-    if (!csnet_test::ipv6_loopback_available()) {                               \
-      MESSAGE("IPv6 loopback (::1) is not available on this machine: skipped"); \
-      return;                                                                   \
-    }                                                                           \
-  } while (false)
+#define CSNET_REQUIRE_IPV6_OR_SKIP()                                                  \
+    do {                                                                              \
+        if (!csnet_test::ipv6_loopback_available()) {                                 \
+            MESSAGE("IPv6 loopback (::1) is not available on this machine: skipped"); \
+            return;                                                                   \
+        }                                                                             \
+    } while (false)

@@ -18,11 +18,11 @@
 #include <vector>   // std::vector
 
 #if defined(__SANITIZE_THREAD__)
-#  define CSNET_TEST_TSAN 1
-#elif defined(__has_feature)
-#  if __has_feature(thread_sanitizer)
 #    define CSNET_TEST_TSAN 1
-#  endif
+#elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#        define CSNET_TEST_TSAN 1
+#    endif
 #endif
 
 namespace {
@@ -34,10 +34,10 @@ thread_local long failing_after = -1;  // -1: never fail; n: the (n+1)th allocat
 #ifndef CSNET_TEST_TSAN
 // GCC 11+ sees std::free under this operator delete once inlined, and warns that
 // it frees what operator new (the built-in one, it assumes) gave: both are ours.
-#  if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
-#    pragma GCC diagnostic push
-#    pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#  endif
+#    if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#        pragma GCC diagnostic push
+#        pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#    endif
 void* operator new(std::size_t size) {
     ++allocations_on_this_thread;
     if (size > largest_allocation_on_this_thread) {
@@ -57,9 +57,9 @@ void* operator new(std::size_t size) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#  if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
-#    pragma GCC diagnostic pop
-#  endif
+#    if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#        pragma GCC diagnostic pop
+#    endif
 #endif
 
 namespace {
@@ -89,13 +89,13 @@ bool counting_works() {
            }) >= 1;
 }
 
-#define CSNET_REQUIRE_COUNTING_OR_SKIP()                                           \
-  do {                                                                             \
-    if (!replacement_expected() || !counting_works()) {                            \
-      MESSAGE("operator new is not this file's here (TSan or valgrind): skipped"); \
-      return;                                                                      \
-    }                                                                              \
-  } while (false)
+#define CSNET_REQUIRE_COUNTING_OR_SKIP()                                                 \
+    do {                                                                                 \
+        if (!replacement_expected() || !counting_works()) {                              \
+            MESSAGE("operator new is not this file's here (TSan or valgrind): skipped"); \
+            return;                                                                      \
+        }                                                                                \
+    } while (false)
 
 }  // namespace
 

@@ -5,9 +5,9 @@
 #include <type_traits>  // std::is_same_v
 
 #ifndef _WIN32
-#  include <netinet/in.h>   // IPPROTO_TCP, IPPROTO_UDP
-#  include <netinet/tcp.h>  // TCP_NODELAY
-#  include <sys/socket.h>   // SOL_SOCKET, SO_*, MSG_*, SHUT_*
+#    include <netinet/in.h>   // IPPROTO_TCP, IPPROTO_UDP
+#    include <netinet/tcp.h>  // TCP_NODELAY
+#    include <sys/socket.h>   // SOL_SOCKET, SO_*, MSG_*, SHUT_*
 #endif
 
 namespace {

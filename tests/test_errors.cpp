@@ -11,12 +11,12 @@
 #include <type_traits>  // std::is_base_of_v, std::is_nothrow_copy_constructible_v
 
 #ifndef _WIN32
-#  include <fstream>       // std::ifstream
-#  include <grp.h>         // setgroups
-#  include <netdb.h>       // EAI_NONAME
-#  include <sys/socket.h>  // struct linger, SO_LINGER
-#  include <sys/wait.h>    // waitpid
-#  include <unistd.h>      // geteuid, fork, setuid, pipe
+#    include <fstream>       // std::ifstream
+#    include <grp.h>         // setgroups
+#    include <netdb.h>       // EAI_NONAME
+#    include <sys/socket.h>  // struct linger, SO_LINGER
+#    include <sys/wait.h>    // waitpid
+#    include <unistd.h>      // geteuid, fork, setuid, pipe
 #endif
 
 using csnet_test::catch_as;

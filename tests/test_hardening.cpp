@@ -18,14 +18,14 @@
 #include <vector>   // std::vector
 
 #ifndef _WIN32
-#  include <csignal>         // sigaction, SIGUSR1
-#  include <fcntl.h>         // fcntl
-#  include <poll.h>          // poll
-#  include <pthread.h>       // pthread_kill
-#  include <sys/resource.h>  // getrlimit, setrlimit, getrusage
-#  include <sys/wait.h>      // waitpid
-#  include <time.h>          // nanosleep
-#  include <unistd.h>        // fork, _exit, close, dup2, execve
+#    include <csignal>         // sigaction, SIGUSR1
+#    include <fcntl.h>         // fcntl
+#    include <poll.h>          // poll
+#    include <pthread.h>       // pthread_kill
+#    include <sys/resource.h>  // getrlimit, setrlimit, getrusage
+#    include <sys/wait.h>      // waitpid
+#    include <time.h>          // nanosleep
+#    include <unistd.h>        // fork, _exit, close, dup2, execve
 extern char** environ;
 #endif
 
@@ -144,17 +144,17 @@ int run_forked(Body body, double seconds) {
 
 // ASan (and UBSan, which CI builds with it) are on: g++ says so with
 // __SANITIZE_ADDRESS__, clang++ with __has_feature(address_sanitizer).
-#  if defined(__SANITIZE_ADDRESS__)
+#    if defined(__SANITIZE_ADDRESS__)
 [[maybe_unused]] constexpr bool built_with_sanitizers = true;
-#  elif defined(__has_feature)
-#    if __has_feature(address_sanitizer)
+#    elif defined(__has_feature)
+#        if __has_feature(address_sanitizer)
 [[maybe_unused]] constexpr bool built_with_sanitizers = true;
+#        else
+[[maybe_unused]] constexpr bool built_with_sanitizers = false;
+#        endif
 #    else
 [[maybe_unused]] constexpr bool built_with_sanitizers = false;
 #    endif
-#  else
-[[maybe_unused]] constexpr bool built_with_sanitizers = false;
-#  endif
 
 /// True under valgrind (which preloads its own libraries).
 bool under_valgrind() {
@@ -216,7 +216,7 @@ const hardening_helper run_hardening_helper_if_asked;
 /// Starts this program again (Linux: /proc/self/exe) in a helper mode with
 /// CSNET_TRACE=1; returns its exit code, or -1 when it cannot be started here.
 int run_self_traced(const std::string& mode, int port) {
-#  if defined(__linux__)
+#    if defined(__linux__)
     char path[4096] = {};
     const ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
     if (length <= 0) return -1;
@@ -251,11 +251,11 @@ int run_self_traced(const std::string& mode, int port) {
         ::poll(nullptr, 0, 5);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -3;
-#  else
+#    else
     (void)mode;
     (void)port;
     return -1;
-#  endif
+#    endif
 }
 
 // -- Trace sinks (set_trace takes any type with write and flush) -------------------

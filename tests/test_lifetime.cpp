@@ -8,8 +8,8 @@
 #include <vector>       // std::vector
 
 #ifndef _WIN32
-#  include <fcntl.h>   // fcntl
-#  include <unistd.h>  // close
+#    include <fcntl.h>   // fcntl
+#    include <unistd.h>  // close
 #endif
 
 using csnet_test::catch_as;
@@ -53,13 +53,13 @@ bool handle_counting_works() {
     return open_handle_count() > before;
 }
 
-#define CSNET_REQUIRE_HANDLE_COUNT_OR_SKIP()                                   \
-  do {                                                                         \
-    if (!handle_counting_works()) {                                            \
-      MESSAGE("this system cannot count the process's open handles: skipped"); \
-      return;                                                                  \
-    }                                                                          \
-  } while (false)
+#define CSNET_REQUIRE_HANDLE_COUNT_OR_SKIP()                                         \
+    do {                                                                             \
+        if (!handle_counting_works()) {                                              \
+            MESSAGE("this system cannot count the process's open handles: skipped"); \
+            return;                                                                  \
+        }                                                                            \
+    } while (false)
 
 }  // namespace
 

@@ -5,9 +5,9 @@
 #include <string>  // std::string
 
 #ifndef _WIN32
-#  include <netinet/in.h>   // IPPROTO_TCP
-#  include <netinet/tcp.h>  // TCP_NODELAY
-#  include <sys/socket.h>   // SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, getsockopt
+#    include <netinet/in.h>   // IPPROTO_TCP
+#    include <netinet/tcp.h>  // TCP_NODELAY
+#    include <sys/socket.h>   // SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, getsockopt
 #endif
 
 using csnet_test::catch_as;

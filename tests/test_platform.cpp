@@ -8,7 +8,7 @@
 #include <string>     // std::string
 
 #if defined(min) || defined(max)
-#  error "csnet.hpp (or what it includes) defined a min or max macro"
+#    error "csnet.hpp (or what it includes) defined a min or max macro"
 #endif
 
 // Functions from the other translation units (include_*.cpp).

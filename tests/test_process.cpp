@@ -13,11 +13,11 @@
 #include <vector>    // std::vector
 
 #ifndef _WIN32
-#  include <fcntl.h>     // fcntl, FD_CLOEXEC
-#  include <poll.h>      // poll
-#  include <signal.h>    // kill
-#  include <sys/wait.h>  // waitpid
-#  include <unistd.h>    // fork, execve, pipe, read
+#    include <fcntl.h>     // fcntl, FD_CLOEXEC
+#    include <poll.h>      // poll
+#    include <signal.h>    // kill
+#    include <sys/wait.h>  // waitpid
+#    include <unistd.h>    // fork, execve, pipe, read
 extern char** environ;
 #endif
 

@@ -10,9 +10,9 @@
 #include <vector>    // std::vector
 
 #ifndef _WIN32
-#  include <netdb.h>       // EAI_NONAME
-#  include <netinet/in.h>  // IPPROTO_IPV6, IPV6_V6ONLY
-#  include <unistd.h>      // ::gethostname
+#    include <netdb.h>       // EAI_NONAME
+#    include <netinet/in.h>  // IPPROTO_IPV6, IPV6_V6ONLY
+#    include <unistd.h>      // ::gethostname
 #endif
 
 using csnet_test::catch_as;

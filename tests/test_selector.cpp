@@ -9,10 +9,10 @@
 #include <vector>
 
 #if !defined(_WIN32)
-#  include <sys/resource.h>  // getrlimit/setrlimit: a thousand clients need descriptors
-#  include <sys/socket.h>    // struct linger
+#    include <sys/resource.h>  // getrlimit/setrlimit: a thousand clients need descriptors
+#    include <sys/socket.h>    // struct linger
 #else
-#  include <winsock2.h>  // struct linger
+#    include <winsock2.h>  // struct linger
 #endif
 
 using csnet_test::catch_as;

@@ -6,21 +6,21 @@
 
 #ifndef _WIN32
 
-#  include <atomic>   // std::atomic
-#  include <chrono>   // std::chrono::milliseconds
-#  include <csignal>  // sigaction, SIGPIPE, SIGUSR1
-#  include <string>   // std::string
-#  include <thread>   // std::thread
+#    include <atomic>   // std::atomic
+#    include <chrono>   // std::chrono::milliseconds
+#    include <csignal>  // sigaction, SIGPIPE, SIGUSR1
+#    include <string>   // std::string
+#    include <thread>   // std::thread
 
-#  include <pthread.h>     // pthread_kill, pthread_self
-#  include <sys/socket.h>  // struct linger
-#  include <sys/wait.h>    // waitpid
-#  include <unistd.h>      // fork, _exit
+#    include <pthread.h>     // pthread_kill, pthread_self
+#    include <sys/socket.h>  // struct linger
+#    include <sys/wait.h>    // waitpid
+#    include <unistd.h>      // fork, _exit
 
-#  if defined(__linux__)
-#    include <fstream>        // std::ifstream: /proc/self/task/<tid>/stat
-#    include <sys/syscall.h>  // SYS_gettid
-#  endif
+#    if defined(__linux__)
+#        include <fstream>        // std::ifstream: /proc/self/task/<tid>/stat
+#        include <sys/syscall.h>  // SYS_gettid
+#    endif
 
 using csnet_test::connected_pair;
 using csnet_test::stopwatch;
@@ -152,7 +152,7 @@ private:
     struct sigaction old_ {};
 };
 
-#  if defined(__linux__)
+#    if defined(__linux__)
 long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
 
 /// True when the thread is asleep in the kernel (state S in /proc).
@@ -163,7 +163,7 @@ bool thread_is_sleeping(long tid) {
     const auto close_paren = line.rfind(')');
     return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'S';
 }
-#  endif
+#    endif
 
 /// From another thread: waits until `target` is blocked in the kernel (Linux;
 /// elsewhere a short pause), then sends it SIGUSR1 every 20 ms until `done`
@@ -173,9 +173,9 @@ class signal_sender {
 public:
     explicit signal_sender(std::atomic<bool>& done)
         : target_(pthread_self()),
-#  if defined(__linux__)
+#    if defined(__linux__)
           target_tid_(current_tid()),
-#  endif
+#    endif
           done_(done),
           thread_([this] { run(); }) {
     }
@@ -190,13 +190,13 @@ public:
 private:
     void run() {
         stopwatch clock;
-#  if defined(__linux__)
+#    if defined(__linux__)
         while (!done_.load() && !thread_is_sleeping(target_tid_) && clock.seconds() < 2.0) {
             std::this_thread::yield();
         }
-#  else
+#    else
         std::this_thread::sleep_for(std::chrono::milliseconds(30));
-#  endif
+#    endif
         while (!done_.load() && clock.seconds() < 4.0) {
             pthread_kill(target_, SIGUSR1);
             sent_.fetch_add(1);
@@ -205,9 +205,9 @@ private:
     }
 
     pthread_t target_;
-#  if defined(__linux__)
+#    if defined(__linux__)
     long target_tid_;
-#  endif
+#    endif
     std::atomic<bool>& done_;
     std::atomic<int> sent_{0};
     std::thread thread_;

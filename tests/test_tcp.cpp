@@ -11,7 +11,7 @@
 #include <vector>       // std::vector
 
 #ifndef _WIN32
-#  include <netinet/in.h>  // IPPROTO_IPV6, IPV6_V6ONLY
+#    include <netinet/in.h>  // IPPROTO_IPV6, IPV6_V6ONLY
 #endif
 
 using csnet_test::catch_as;

@@ -13,7 +13,7 @@
 #include <vector>    // std::vector
 
 #ifndef _WIN32
-#  include <fcntl.h>  // fcntl, O_NONBLOCK
+#    include <fcntl.h>  // fcntl, O_NONBLOCK
 #endif
 
 using csnet_test::catch_as;

@@ -20,9 +20,9 @@
 #include <string>     // std::string
 
 #ifdef _WIN32
-#  include <fcntl.h>  // _O_BINARY
-#  include <io.h>     // _setmode, _fileno: without it Windows turns "\n" into "\r\n" in the body
-#endif                // _WIN32
+#    include <fcntl.h>  // _O_BINARY
+#    include <io.h>     // _setmode, _fileno: without it Windows turns "\n" into "\r\n" in the body
+#endif                  // _WIN32
 
 const char* const usage = "usage: http_get URL      (for example: http_get http://127.0.0.1:8080/)\n";
 

@@ -38,7 +38,7 @@ using clock_type = std::chrono::steady_clock;
 // The build (CMake or Meson) passes the path of this lesson's www/ folder, so the
 // server finds its page when run from anywhere in a fresh clone.
 #ifndef HTTP_DEFAULT_ROOT
-#  define HTTP_DEFAULT_ROOT "www"
+#    define HTTP_DEFAULT_ROOT "www"
 #endif  // HTTP_DEFAULT_ROOT
 
 const char* const usage = "usage: http_server [HOST [PORT]] [--root DIR] [--idle SECONDS]\n";

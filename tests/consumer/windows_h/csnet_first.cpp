@@ -5,15 +5,15 @@
 #include <algorithm>  // std::min, std::max
 
 #if defined(WIN32_LEAN_AND_MEAN)
-#  error "csnet.hpp left WIN32_LEAN_AND_MEAN defined"
+#    error "csnet.hpp left WIN32_LEAN_AND_MEAN defined"
 #endif
 // MinGW's libstdc++ defines NOMINMAX itself (bits/os_defines.h), so the check
 // only means something with another standard library (MSVC's, libc++).
 #if defined(NOMINMAX) && !defined(__GLIBCXX__)
-#  error "csnet.hpp left NOMINMAX defined"
+#    error "csnet.hpp left NOMINMAX defined"
 #endif
 #if defined(min) || defined(max)
-#  error "csnet.hpp left min/max macros defined: std::min/std::max break"
+#    error "csnet.hpp left min/max macros defined: std::min/std::max break"
 #endif
 
 namespace {

@@ -9,7 +9,7 @@
 #include <algorithm>  // std::min, std::max
 
 #if !defined(NOMINMAX) || !defined(WIN32_LEAN_AND_MEAN)
-#  error "csnet.hpp removed the user's own NOMINMAX / WIN32_LEAN_AND_MEAN"
+#    error "csnet.hpp removed the user's own NOMINMAX / WIN32_LEAN_AND_MEAN"
 #endif
 
 int port_nominmax_first() {

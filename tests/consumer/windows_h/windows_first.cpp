@@ -6,12 +6,12 @@
 #include <algorithm>  // std::min, std::max
 
 #if defined(WIN32_LEAN_AND_MEAN)
-#  error "csnet.hpp left WIN32_LEAN_AND_MEAN defined"
+#    error "csnet.hpp left WIN32_LEAN_AND_MEAN defined"
 #endif
 // MinGW's libstdc++ defines NOMINMAX itself (bits/os_defines.h), so the check
 // only means something with another standard library (MSVC's, libc++).
 #if defined(NOMINMAX) && !defined(__GLIBCXX__)
-#  error "csnet.hpp left NOMINMAX defined"
+#    error "csnet.hpp left NOMINMAX defined"
 #endif
 
 // Opens a socket on 127.0.0.1 port 0 and returns the port the system chose.
