@@ -626,6 +626,27 @@ TEST_SUITE("hardening") {
         CHECK(server.recvfrom(65536).first == large);
     }
 
+    TEST_CASE("fault 7: a large recv keeps every byte, in strings of at most four times their size") {
+        // Above 4 KiB recv reads straight into a string and trims it: a short read
+        // must not keep the whole bufsize behind it.
+        auto pair = connected_pair();
+        const std::string sent = csnet_test::pattern(3 << 20);  // 3 MiB, arriving in pieces
+        std::thread sender([&] { pair.client.sendall(sent); });
+        pair.server.settimeout(5.0);
+        std::string received;
+        int pieces = 0;
+        while (received.size() < sent.size() && pieces < 100000) {
+            const std::string piece = pair.server.recv(1 << 20);
+            REQUIRE(!piece.empty());
+            CHECK(piece.size() <= (1u << 20));
+            CHECK(piece.capacity() <= 4 * piece.size() + 64);
+            received += piece;
+            ++pieces;
+        }
+        sender.join();
+        CHECK(received == sent);
+    }
+
     TEST_CASE("fault 7: recv of a huge size on an unconnected socket fails at once with not_connected") {
         csnet::socket s(csnet::af_inet, csnet::sock_stream);
         stopwatch clock;
