@@ -21,6 +21,11 @@
 #else
 #    include <dirent.h>  // opendir, readdir: count the entries of /proc/self/fd
 #endif
+#if defined(__linux__)
+#    include <fstream>        // std::ifstream: /proc/self/task/<tid>/stat
+#    include <sys/syscall.h>  // SYS_gettid
+#    include <unistd.h>       // syscall
+#endif
 
 // Failure messages show an error code as "generic:111 (Connection refused)".
 namespace doctest {
@@ -207,6 +212,21 @@ inline long open_handle_count() {
     return n;
 #endif
 }
+
+#if defined(__linux__)
+/// The calling thread's id, as /proc/self/task names it.
+inline long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
+
+/// True when the thread is asleep in the kernel (state S in /proc), e.g. blocked
+/// in recv(): a test can wait for that instead of sleeping and hoping.
+inline bool thread_is_sleeping(long tid) {
+    std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close_paren = line.rfind(')');
+    return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'S';
+}
+#endif
 
 }  // namespace csnet_test
 

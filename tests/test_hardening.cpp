@@ -660,8 +660,12 @@ TEST_SUITE("hardening") {
     TEST_CASE("fault 8: shutdown from another thread wakes a thread blocked in recv (POSIX)") {
         auto pair = connected_pair();
         std::atomic<bool> woke{false};
+        std::atomic<long> reader{0};
         std::string got = "not yet";
         std::thread blocked([&] {
+#    if defined(__linux__)
+            reader.store(csnet_test::current_tid());
+#    endif
             try {
                 got = pair.server.recv(100);
             } catch (const csnet::error& e) {
@@ -671,7 +675,17 @@ TEST_SUITE("hardening") {
         });
         // The documented way on POSIX: not close() under the owner thread, but
         // shutdown(shut_rdwr), and its recv returns "".
+        // Wait until the reader is blocked in recv() (Linux: asleep in the kernel), so
+        // that shutdown wakes a sleeping recv rather than one that has not started.
+        // (Elsewhere a short pause; either way recv must return "".)
+        stopwatch waiting;
+#    if defined(__linux__)
+        while (waiting.seconds() < 2.0 && (reader.load() == 0 || !csnet_test::thread_is_sleeping(reader.load()))) {
+            std::this_thread::yield();
+        }
+#    else
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+#    endif
         pair.server.shutdown(csnet::shut_rdwr);
         stopwatch clock;
         while (!woke.load() && clock.seconds() < 5.0) std::this_thread::sleep_for(std::chrono::milliseconds(5));

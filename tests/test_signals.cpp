@@ -17,12 +17,11 @@
 #    include <sys/wait.h>    // waitpid
 #    include <unistd.h>      // fork, _exit
 
-#    if defined(__linux__)
-#        include <fstream>        // std::ifstream: /proc/self/task/<tid>/stat
-#        include <sys/syscall.h>  // SYS_gettid
-#    endif
-
 using csnet_test::connected_pair;
+#    if defined(__linux__)
+using csnet_test::current_tid;
+using csnet_test::thread_is_sleeping;
+#    endif
 using csnet_test::stopwatch;
 
 namespace {
@@ -151,19 +150,6 @@ public:
 private:
     struct sigaction old_ {};
 };
-
-#    if defined(__linux__)
-long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
-
-/// True when the thread is asleep in the kernel (state S in /proc).
-bool thread_is_sleeping(long tid) {
-    std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close_paren = line.rfind(')');
-    return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'S';
-}
-#    endif
 
 /// From another thread: waits until `target` is blocked in the kernel (Linux;
 /// elsewhere a short pause), then sends it SIGUSR1 every 20 ms until `done`
