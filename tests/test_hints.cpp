@@ -332,6 +332,7 @@ TEST_SUITE("hints") {
                 CHECK(std::string(row.english) != "");
                 CHECK(std::string(row.spanish) != "");
                 CHECK(places(row.english) == places(row.spanish));
+                CHECK(places(row.english) <= static_cast<int>(csnet::detail::gap_values::most));
                 for (const char* c = row.spanish; *c != '\0'; ++c) CHECK(static_cast<unsigned char>(*c) < 128);
             }
             CHECK_MESSAGE(rows == 1, "hint number " << id);
