@@ -109,7 +109,6 @@
 #    include <netinet/tcp.h>  // TCP_NODELAY
 #    include <poll.h>         // poll: wait until a socket is ready (timeouts)
 #    include <sys/socket.h>   // socket, bind, listen, accept, send, recv, ...
-#    include <sys/stat.h>     // fstat: is descriptor 2 (the trace's stderr) a socket?
 #    include <time.h>         // clock_gettime: a clock that never jumps
 #    include <unistd.h>       // close, gethostname
 #endif                        // _WIN32
@@ -2230,13 +2229,12 @@ inline void pause_briefly(int round) {
 // inetd-style server has its client there): tracing must not change the wire.
 // A local (AF_UNIX) socket, such as systemd's journal, is fine.
 inline bool standard_error_is_network() {
-    struct stat status {};
-    if (::fstat(2, &status) != 0) return true;  // closed: nowhere to write
-    if (!S_ISSOCK(status.st_mode)) return false;
+    // getsockname() answers only for a socket: ENOTSOCK for a terminal, a file or a
+    // pipe (write there), EBADF when descriptor 2 is closed (nowhere to write).
     sockaddr_storage name{};
     socklen_t size = sizeof name;
-    if (::getsockname(2, reinterpret_cast<sockaddr*>(&name), &size) != 0) return true;
-    return name.ss_family == AF_INET || name.ss_family == AF_INET6;
+    if (::getsockname(2, reinterpret_cast<sockaddr*>(&name), &size) != 0) return errno != ENOTSOCK;
+    return name.ss_family == AF_INET || name.ss_family == AF_INET6;  // a Unix socket (a log) is fine
 }
 
 // The selector's one system call: poll() on many sockets at once.
