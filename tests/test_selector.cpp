@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #if !defined(_WIN32)
@@ -209,6 +211,31 @@ TEST_SUITE("selector") {
         pair.client.sendall("x");
         CHECK(sel.select(std::nullopt).size() == 1);
         CHECK(sel.select().size() == 1);
+    }
+
+    TEST_CASE("a selector moves with its registrations, and the one moved from is empty") {
+        // csnet::selector is basic_selector<> (a template, so that programs without a
+        // selector do not compile one): the move members are compiled only here.
+        static_assert(std::is_same_v<csnet::selector, csnet::basic_selector<>>);
+        static_assert(!std::is_copy_constructible_v<csnet::selector>);
+        handle_guard guard;
+        auto pair = csnet_test::connected_pair();
+        csnet::selector first;
+        first.register_(pair.server, csnet::event_read);
+        csnet::selector second(std::move(first));
+        CHECK(second.size() == 1);
+        CHECK(first.size() == 0);  // its vectors were moved: a moved-from std::vector is empty
+        pair.client.sendall("x");
+        auto ready = second.select(5.0);
+        REQUIRE(ready.size() == 1);
+        CHECK(ready[0].first.fileobj == &pair.server);
+
+        csnet::selector third;
+        third = std::move(second);
+        CHECK(third.get_key(pair.server).events == csnet::event_read);
+        CHECK(third.select(5.0).size() == 1);  // the "x" is still unread
+        third.unregister(pair.server);
+        CHECK(third.size() == 0);
     }
 
     TEST_CASE("modify() changes the events and keeps the data unless given new data") {
