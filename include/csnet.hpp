@@ -347,6 +347,7 @@ failure_context lazy_context(const char* call, const Describe& describe, int por
 [[noreturn]] inline void throw_timeout(const failure_context& where, std::size_t bytes_sent = 0);  // settimeout's
 [[noreturn]] inline void raise_invalid(const failure_context& where, const std::string& explanation);
 inline std::string seconds_text(double seconds);
+inline int socket_kind_of(native_handle_type s);  // SOCK_STREAM, SOCK_DGRAM; 0: not an open socket
 
 // ---- 12. The trace ----------------------------------------------------------
 using trace_writer = void (*)(void* out, const char* text, std::size_t size);
@@ -1551,12 +1552,9 @@ private:
                                 " was closed while it was registered: "
                                 "call unregister() before you close a socket");
     }
-    // Is `fd` still an open socket? getsockopt(SO_TYPE) answers on every system.
-    static bool still_open(native_handle_type fd) {
-        int type = 0;
-        detail::address_length size = sizeof type;
-        return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &size) == 0;
-    }
+    // Is `fd` still an open socket? getsockopt(SO_TYPE) answers on every system
+    // (socket_kind_of() asks it: 0 when it fails).
+    static bool still_open(native_handle_type fd) { return detail::socket_kind_of(fd) != 0; }
     [[noreturn]] static void closed_socket(const detail::failure_context& where) {
         detail::throw_error(std::make_error_code(std::errc::bad_file_descriptor), where,
                             "the socket is closed (or was moved from): only an open socket can be watched");
