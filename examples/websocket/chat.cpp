@@ -82,6 +82,16 @@ std::size_t room_size() {
     return room.size();
 }
 
+void leave_room(const std::shared_ptr<client>& c) {
+    std::lock_guard<std::mutex> lock(room_mutex);
+    for (std::size_t i = 0; i < room.size(); ++i) {
+        if (room[i] == c) {
+            room.erase(room.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
+    }
+}
+
 // Sends bytes that make whole frames to one client. Never throws: a client whose
 // send fails or times out is marked closed, and shutdown() wakes its own thread,
 // which is waiting in recv(), so that it leaves the room.
@@ -309,10 +319,22 @@ void serve(std::shared_ptr<client> c) {
             respond(*c, websocket::bad_request_response(problem));
             return;
         }
-        c->connection.sendall(websocket::upgrade_response(*request->header("Sec-WebSocket-Key")));
         {
-            std::lock_guard<std::mutex> lock(room_mutex);
-            room.push_back(c);
+            // Into the room first, then the 101, both under this client's send lock:
+            // a message broadcast meanwhile waits for the lock and follows the 101,
+            // so a client that has its 101 misses no message sent after it.
+            std::lock_guard<std::mutex> sending(c->send_mutex);
+            {
+                std::lock_guard<std::mutex> lock(room_mutex);
+                room.push_back(c);
+            }
+            try {
+                c->connection.sendall(websocket::upgrade_response(*request->header("Sec-WebSocket-Key")));
+            } catch (...) {
+                c->closed = true;  // no broadcast may write to it
+                leave_room(c);
+                throw;
+            }
         }
         log(line + " -> 101, joined the chat (" + std::to_string(room_size()) + " connected)");
 
@@ -327,15 +349,7 @@ void serve(std::shared_ptr<client> c) {
         }
 
         // Leaving: out of the room, then the close frame, then close.
-        {
-            std::lock_guard<std::mutex> lock(room_mutex);
-            for (std::size_t i = 0; i < room.size(); ++i) {
-                if (room[i] == c) {
-                    room.erase(room.begin() + static_cast<std::ptrdiff_t>(i));
-                    break;
-                }
-            }
-        }
+        leave_room(c);
         {
             // One critical section: no broadcast may slip a frame in after the close frame.
             std::lock_guard<std::mutex> lock(c->send_mutex);
