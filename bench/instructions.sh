@@ -6,21 +6,25 @@
 # and a larger count, and the difference is divided by the difference in operations, so
 # start-up and set-up costs cancel.
 #
-#   bench/instructions.sh [--bindir DIR] [--tests LIST] [--impls LIST]
+#   bench/instructions.sh [--bindir DIR] [--tests LIST] [--impls LIST] [--size BYTES]
 #
 # DIR holds bench_raw, bench_csnet, bench_asio (default: bench/run.sh's build folder,
-# $TMPDIR/csnet-bench; run bench/run.sh --smoke first to build them). Writes
-# instructions.csv there. Needs valgrind (skipped with a message where absent).
+# $TMPDIR/csnet-bench; run bench/run.sh --smoke first to build them). --size: the
+# ping-pong message size (default: the harness's, 32 bytes; the report's "Hola mundo"
+# is 10, short enough for a std::string to keep inside itself, with no allocation).
+# Writes instructions.csv there. Needs valgrind (skipped with a message where absent).
 set -u
 
 bindir=${BENCH_BUILD_DIR:-${TMPDIR:-/tmp}/csnet-bench}
 tests="tcp_pingpong,udp_pingpong,accept"
 impls="raw,csnet,csnet_str,asio"
+size=""
 while [ $# -gt 0 ]; do
     case $1 in
         --bindir) bindir=$2; shift ;;
         --tests) tests=$2; shift ;;
         --impls) impls=$2; shift ;;
+        --size) size=$2; shift ;;
         -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "instructions.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -41,9 +45,9 @@ failures=0
 total() {
     local bin=$1 test=$2 count=$3 extra=$4
     rm -f "$work"/cg.*
-    # shellcheck disable=SC2086  # $extra is "" or "--api string"
+    # shellcheck disable=SC2086  # $extra is "" or "--api string", $sizing "" or "--size N"
     if ! valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" \
-        "$bin" "$test" --count "$count" --seconds 1000 $extra >/dev/null 2>"$work/err"; then
+        "$bin" "$test" --count "$count" --seconds 1000 $extra $sizing >/dev/null 2>"$work/err"; then
         echo "FAILED: $bin $test --count $count: $(tail -3 "$work/err")" >&2
         return 1
     fi
@@ -64,6 +68,8 @@ ops() {  # round trips / connections made for --count N: the harness's warm-up +
     echo $((n + w))
 }
 
+sizing=""
+[ -n "$size" ] && sizing="--size $size"
 n1=1000
 n2=6000
 printf '%-13s' "instr/op"
