@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI builds of csnet's tests and examples on Linux, each in its own build folder:
 #   gcc       g++,     Release, CSNET_WERROR=ON, ctest   (preset ci-gcc; lessons built, not run)
-#   clang     clang++, Debug,   CSNET_WERROR=ON, ctest   (preset ci-clang; lessons built, not run)
+#   clang     clang++ with libc++ (macOS's standard library), Debug, CSNET_WERROR=ON, ctest
+#             (preset ci-clang; lessons built, not run)
 #   sanitize  g++ ASan+UBSan (CSNET_SANITIZE=address,undefined), Debug, WERROR, ctest (preset ci-sanitize)
 #   meson     meson setup -Dwerror=true, meson test
 # Usage: .ci/builds.sh [gcc] [clang] [sanitize] [meson]   (no argument: all four)
@@ -35,7 +36,7 @@ run_gcc() {
 }
 
 run_clang() {
-    section "clang: clang++ Debug, warnings as errors, ctest"
+    section "clang: clang++ with libc++ Debug, warnings as errors, ctest"
     need clang++ "apt install clang"
     cmake_build clang ci-clang -LE lessons
 }

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
     g++ clang cmake ninja-build meson pkgconf   # compilers and both build systems
+    libc++-dev libc++abi-dev                    # LLVM's standard library (macOS's), for the clang++ build
     doctest-dev                                 # the test framework (header + CMake config)
     libclang-rt-14-dev                          # clang's sanitizer runtimes
     g++-mingw-w64-x86-64-posix wine wine64      # the Windows (Winsock) build, run under Wine

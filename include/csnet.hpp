@@ -1783,7 +1783,8 @@ template <class Stream>
 void set_trace(Stream* out) {
     detail::set_trace_writer(out, [](void* stream, const char* text, std::size_t size) {
         Stream& s = *static_cast<Stream*>(stream);
-        s.write(text, static_cast<std::streamsize>(size));
+        // (std::streamsize is a std::ptrdiff_t; <ios>, which names it, is not included.)
+        s.write(text, static_cast<std::ptrdiff_t>(size));
         s.flush();
     });
 }

@@ -1,8 +1,14 @@
-// <windows.h> first, then csnet.hpp. On MinGW (and with WIN32_LEAN_AND_MEAN)
-// this order must work; the user's own NOMINMAX must survive the include.
+// <windows.h> first, then csnet.hpp. On MinGW, and with WIN32_LEAN_AND_MEAN
+// anywhere, this order must work; the user's own NOMINMAX and WIN32_LEAN_AND_MEAN
+// must survive the include. (MSVC's whole <windows.h> brings in the old
+// <winsock.h>; csnet then stops with an #error that says to define
+// WIN32_LEAN_AND_MEAN, so on MSVC this file defines it, as that message asks.)
 #ifdef _WIN32
 #    ifndef NOMINMAX
 #        define NOMINMAX  // the user's choice, before <windows.h>
+#    endif
+#    if defined(_MSC_VER) && !defined(WIN32_LEAN_AND_MEAN)
+#        define WIN32_LEAN_AND_MEAN  // what csnet's #error asks for on MSVC
 #    endif
 #    include <windows.h>
 #endif
@@ -14,6 +20,8 @@
 bool include_windows_first_kept_user_macros() {
 #if defined(_WIN32) && !defined(NOMINMAX)
     return false;  // csnet.hpp undefined the user's NOMINMAX
+#elif defined(_MSC_VER) && !defined(WIN32_LEAN_AND_MEAN)
+    return false;  // csnet.hpp undefined the user's WIN32_LEAN_AND_MEAN
 #else
     return true;
 #endif

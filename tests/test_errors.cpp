@@ -196,6 +196,12 @@ TEST_SUITE("errors") {
             MESSAGE("could not run as an unprivileged user: skipped");
             return;
         }
+#    ifndef __linux__
+        if (result == "no error") {  // macOS since 10.14 lets any user bind low ports
+            MESSAGE("every user may bind port 80 on this system: skipped");
+            return;
+        }
+#    endif
         REQUIRE(starts_with(result, "1|"));  // permission_denied
         const std::string what = result.substr(2);
         CHECK(starts_with(what, "bind(127.0.0.1:80): [Errno " + std::to_string(EACCES) + "] Permission denied"));
