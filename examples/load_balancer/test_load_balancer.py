@@ -148,9 +148,12 @@ def test_all_down():
         lt.check(ask(lb, "uno") == "uno", "served while up")
         for b in backends:
             b.stop()
+        # Windows answers a connect to a closed port only after retrying for ~2 s, so
+        # there the proxy's 1 s connect timeout runs out once per backend first.
+        limit = 4 if sys.platform == "win32" else 2
         for _ in range(3):
             took = closed_at_once(lb)
-            lt.check(took < 2, "all backends down: closed after %.2f s" % took)
+            lt.check(took < limit, "all backends down: closed after %.2f s" % took)
         start = time.monotonic()
         result = lt.run([sys.executable, CLIENT, lb.host, lb.port, "nadie"], timeout=10)
         lt.check(time.monotonic() - start < 3, "the report's client is not left hanging")
