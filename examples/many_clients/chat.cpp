@@ -10,13 +10,16 @@
 // bytes wait there until their newline arrives, then the whole line is sent on.
 // A line longer than max_line is cut there (a client cannot make the server
 // keep unlimited bytes), and a client that reads too slowly to keep up is
-// disconnected rather than slowing the room down.
+// disconnected rather than slowing the room down. Out of descriptors ("Too many
+// open files"), the server stops watching the listening socket until a client
+// leaves, instead of failing accept() in a loop.
 //
 // USAGE: many_clients_chat [HOST [PORT]]   (default 127.0.0.1 9999; port 0: any free port)
 #include <csnet.hpp>
 
 #include "args.hpp"  // NAME [HOST [PORT]] [--option VALUE]: --help, usage, exit 2
 
+#include <chrono>     // std::chrono::steady_clock: once a second, try accepting again
 #include <exception>  // std::exception
 #include <iostream>   // std::cerr
 #include <list>       // std::list: clients keep their address while others come and go
@@ -37,6 +40,8 @@ struct client {
 
 csnet::selector sel;
 std::list<client> clients;
+csnet::socket* listener = nullptr;  // the listening socket (main() owns it)
+bool accepting = true;              // false: out of descriptors, the listener is not watched
 
 // Write interest only while something waits to be sent (else select() spins).
 void update_interest(client& c) {
@@ -67,10 +72,27 @@ void broadcast(const std::string& line, const client* from) {
     }
 }
 
+// Out of descriptors, accept() fails, yet the client stays in the listen queue: the
+// listening socket is still ready, select() returns it again at once, and the loop
+// would spin at 100 % CPU. So stop watching it until a client leaves (or a second
+// passes). many_clients_selector does the same, and says more.
+void stop_accepting(const csnet::error& e) {
+    std::cerr << e.what() << "\nnot accepting new clients until one leaves\n";
+    sel.unregister(*listener);
+    accepting = false;
+}
+
+void accept_again() {
+    if (accepting) return;
+    sel.register_(*listener, csnet::event_read);
+    accepting = true;
+}
+
 void drop(std::list<client>::iterator it, std::string why) {
     const std::string name = it->name;
     sel.unregister(it->conn);
     clients.erase(it);  // its destructor closes the socket
+    accept_again();
     broadcast("* " + name + " left (" + why + ")\n", nullptr);
 }
 
@@ -121,14 +143,21 @@ int main(int argc, char* argv[]) {
         auto [bound_host, bound_port] = server.getsockname();
         std::cerr << "starting up on " << bound_host << " port " << bound_port << std::endl;
 
+        listener = &server;
         sel.register_(server, csnet::event_read);
+        std::chrono::steady_clock::time_point last_round = std::chrono::steady_clock::now();
         while (true) {
-            for (auto& [key, mask] : sel.select()) {
+            for (auto& [key, mask] : sel.select(1.0)) {  // at most 1 s: see accept_again() below
                 if (key.data == nullptr) {
                     try {
                         accept_client(server);
                     } catch (const csnet::error& e) {
-                        std::cerr << e.what() << '\n';
+                        if (e.code() == std::errc::too_many_files_open ||
+                            e.code() == std::errc::too_many_files_open_in_system) {
+                            stop_accepting(e);
+                        } else if (e.code() != std::errc::operation_would_block) {
+                            std::cerr << e.what() << '\n';
+                        }
                     }
                     continue;
                 }
@@ -153,6 +182,10 @@ int main(int argc, char* argv[]) {
                         break;
                     }
                 }
+            }
+            if (std::chrono::steady_clock::now() - last_round >= std::chrono::seconds(1)) {
+                last_round = std::chrono::steady_clock::now();
+                accept_again();  // out of descriptors a second ago: try again
             }
         }
     } catch (const std::exception& e) {

@@ -14,16 +14,22 @@
 //   - the server asks for EVENT_WRITE only while that buffer is not empty
 //     (otherwise select() would report "writable" all the time and spin);
 //   - a client that sends but never reads cannot make the server wait, and once
-//     its buffer is full the server stops reading from it until it drains.
+//     its buffer is full the server stops reading from it until it drains;
+//   - a client quiet for longer than --idle seconds is dropped (as in
+//     many_clients_threads): silent clients cannot keep descriptors for ever;
+//   - out of descriptors ("Too many open files"), the server stops watching the
+//     listening socket until a client leaves, instead of failing accept() in a loop.
 //
-// USAGE: many_clients_selector [HOST [PORT]]    (default 127.0.0.1 9999; port 0: any)
+// USAGE: many_clients_selector [HOST [PORT]] [--idle SECONDS]   (default 127.0.0.1 9999, idle 60)
 #include <csnet.hpp>
 
 #include "args.hpp"  // NAME [HOST [PORT]] [--option VALUE]: --help, usage, exit 2
 
+#include <chrono>     // std::chrono::steady_clock: when a client was last heard from
 #include <exception>  // std::exception
 #include <iostream>   // std::cerr
 #include <list>       // std::list: clients keep their address while others come and go
+#include <sstream>    // std::ostringstream: the seconds in "quiet for more than 60 s"
 #include <string>     // std::string
 
 namespace {
@@ -31,16 +37,21 @@ namespace {
 constexpr std::size_t chunk = 65536;             // at most this much per recv()
 constexpr std::size_t outgoing_limit = 1 << 20;  // stop reading a client with 1 MiB not yet sent
 
+using steady = std::chrono::steady_clock;
+
 // What the server keeps for each client (Python would put it in key.data too).
 struct client {
     csnet::socket conn;
     csnet::address address;
-    std::string outgoing;            // received, echoed back when the socket is writable
-    int events = csnet::event_read;  // what the selector watches it for now
+    std::string outgoing;                            // received, echoed back when the socket is writable
+    int events = csnet::event_read;                  // what the selector watches it for now
+    steady::time_point last_active = steady::now();  // the last byte received or sent
 };
 
 csnet::selector sel;
 std::list<client> clients;
+csnet::socket* listener = nullptr;  // the listening socket (main() owns it)
+bool accepting = true;              // false: out of descriptors, the listener is not watched
 
 std::string who(const client& c) { return "('" + c.address.host() + "', " + std::to_string(c.address.port()) + ")"; }
 
@@ -53,6 +64,23 @@ int interest(const client& c) {
     return events;
 }
 
+// Out of descriptors, accept() fails with "Too many open files", yet the client
+// stays in the listen queue: the listening socket is still ready to read, select()
+// returns it again at once, and the loop would spin at 100 % CPU, failing accept()
+// and writing the error thousands of times a second. So: stop watching it...
+void stop_accepting(const csnet::error& e) {
+    std::cerr << e.what() << "\nnot accepting new clients until one leaves\n";
+    sel.unregister(*listener);
+    accepting = false;
+}
+
+// ...until a client leaves (its descriptor is free again) or a second has passed.
+void accept_again() {
+    if (accepting) return;
+    sel.register_(*listener, csnet::event_read);
+    accepting = true;
+}
+
 void drop(client& c, const std::string& why) {
     std::cerr << "closing " << who(c) << " [" << clients.size() - 1 << " clients]: " << why << '\n';
     sel.unregister(c.conn);  // first unregister, then close (as in Python)
@@ -61,6 +89,20 @@ void drop(client& c, const std::string& why) {
         if (&*it == &c) {
             clients.erase(it);
             break;
+        }
+    }
+    accept_again();
+}
+
+// Drops the clients that have sent and read nothing for `idle` seconds.
+void drop_quiet_clients(double idle) {
+    const steady::time_point now = steady::now();
+    for (auto it = clients.begin(); it != clients.end();) {
+        client& c = *it++;  // step first: drop() erases c
+        if (std::chrono::duration<double>(now - c.last_active).count() > idle) {
+            std::ostringstream why;
+            why << "quiet for more than " << idle << " s";
+            drop(c, why.str());
         }
     }
 }
@@ -90,11 +132,13 @@ void serve(client& c, int mask) {
                 return;
             }
             c.outgoing += data;
+            c.last_active = steady::now();
         }
         if (!c.outgoing.empty()) {
             // send() takes what fits in the socket's buffer now and says how much.
             const std::size_t sent = c.conn.send(c.outgoing);
             c.outgoing.erase(0, sent);
+            if (sent > 0) c.last_active = steady::now();
         }
     } catch (const csnet::error& e) {
         if (e.code() != std::errc::operation_would_block) {  // not ready after all: try later
@@ -113,12 +157,16 @@ void serve(client& c, int mask) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    const command_line args = parse_command_line(argc, argv,
-                                                 "many_clients_selector [HOST [PORT]]   "
-                                                 "(default 127.0.0.1 9999; port 0: any free port)",
-                                                 {});
+    const command_line args = parse_command_line(
+        argc, argv, "many_clients_selector [HOST [PORT]] [--idle SECONDS]   (default 127.0.0.1 9999, idle 60)",
+        {"--idle"});
     const std::string& host = args.host;
     const int port = args.port;
+    const double idle = args.number("--idle", 60);
+    if (!(idle > 0)) {  // (also refuses "nan")
+        std::cerr << "many_clients_selector: --idle must be a positive number of seconds\n";
+        return 2;
+    }
     try {
         csnet::socket server(csnet::af_inet, csnet::sock_stream);
         server.setsockopt(csnet::sol_socket, csnet::so_reuseaddr, 1);
@@ -129,20 +177,35 @@ int main(int argc, char* argv[]) {
         std::cerr << "starting up on " << bound_host << " port " << bound_port << std::endl;
 
         // The listening socket's data stays nullptr: that is how the loop tells it apart.
+        listener = &server;
         sel.register_(server, csnet::event_read);
+        steady::time_point last_round = steady::now();
         while (true) {
-            for (auto& [key, mask] : sel.select()) {
+            // At most 1 s: even when nobody sends anything, the loop comes round once
+            // a second to drop the quiet clients.
+            for (auto& [key, mask] : sel.select(1.0)) {
                 if (key.data == nullptr) {
                     try {
                         accept_clients(server);
                     } catch (const csnet::error& e) {
-                        // "would block": the queue is empty. Anything else (a client that
-                        // left before accept(), no descriptors left): say it, keep serving.
-                        if (e.code() != std::errc::operation_would_block) std::cerr << e.what() << '\n';
+                        // "would block": the queue is empty. Out of descriptors: stop
+                        // accepting for a while. Anything else (a client that left
+                        // before accept()): say it, keep serving.
+                        if (e.code() == std::errc::too_many_files_open ||
+                            e.code() == std::errc::too_many_files_open_in_system) {
+                            stop_accepting(e);
+                        } else if (e.code() != std::errc::operation_would_block) {
+                            std::cerr << e.what() << '\n';
+                        }
                     }
                 } else {
                     serve(*static_cast<client*>(key.data), mask);
                 }
+            }
+            if (steady::now() - last_round >= std::chrono::seconds(1)) {
+                last_round = steady::now();
+                drop_quiet_clients(idle);
+                accept_again();  // out of descriptors a second ago: try again
             }
         }
     } catch (const std::exception& e) {

@@ -13,6 +13,8 @@ def test():
         lt.check(r.returncode == 0 and b"usage:" in r.stderr, "%s --help: %r" % (program, r))
         bad = [["127.0.0.1", "99999"], ["127.0.0.1", "port"], ["9999"], ["a", "1", "extra"],
                ["127.0.0.1", "0", "--no-such-option", "1"]]
+        if program.rstrip(".exe").endswith(("threads", "selector")):
+            bad += [["127.0.0.1", "0", "--idle", "0"], ["127.0.0.1", "0", "--idle", "-5"]]
         if needs_host_port:
             bad += [[], ["127.0.0.1", "1", "--clients", "many"], ["127.0.0.1", "1", "--clients", "0"]]
         for args in bad:

@@ -65,6 +65,10 @@ int main(int argc, char* argv[]) {
         argc, argv, "many_clients_threads [HOST [PORT]] [--idle SECONDS]   (default 127.0.0.1 9999, idle 60)",
         {"--idle"});
     const double idle = args.number("--idle", 60);
+    if (!(idle > 0)) {  // (also refuses "nan")
+        std::cerr << "many_clients_threads: --idle must be a positive number of seconds\n";
+        return 2;
+    }
     try {
         csnet::socket sock(csnet::af_inet, csnet::sock_stream);
         sock.setsockopt(csnet::sol_socket, csnet::so_reuseaddr, 1);
