@@ -171,6 +171,7 @@ const char* reason(int status) {
         case 431: return "Request Header Fields Too Large";
         case 503: return "Service Unavailable";
         case 505: return "HTTP Version Not Supported";
+        case 507: return "Insufficient Storage";
         default: return "Internal Server Error";
     }
 }
@@ -389,6 +390,7 @@ http_response handle(const http_request& request, const csnet::address& db_addre
             std::string note = trim(fields["note"]);
             if (note.empty()) return error_page(400, "the note is empty: write something in the box");
             std::string reply = db.ask("SET " + new_note_key() + " " + note);
+            if (reply.rfind("ERR full", 0) == 0) return error_page(507, "the database is full: delete a note first");
             if (reply != "OK") throw std::runtime_error("the database answered: " + reply);
         } else {
             if (fields["key"].empty()) return error_page(400, "which note? the form sends key=...");

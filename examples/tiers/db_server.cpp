@@ -14,6 +14,9 @@
 //   anything else      -> "ERR what was wrong"
 // A key is 1-200 letters, digits or . _ : -   A value is any bytes (even newlines).
 // One connection may carry many requests; the client closes it when done.
+// At most 256 keys: a SET of a new key beyond that is "ERR full". So the whole
+// database stays under 16 MiB (values fit in a 64 KiB frame), and LIST's reply
+// always fits in one frame.
 //
 // With --file F the data survives a restart: F is read at start and rewritten after
 // every change (into F.tmp, then renamed over F, so F is never half-written).
@@ -50,6 +53,11 @@ const char* const usage_text =
     "  --timeout SECONDS  drop a client that sends nothing for that long (default 30)\n";
 
 // == The data: one map, one mutex, maybe one file ===============================
+constexpr std::size_t max_keys = 256;
+constexpr std::size_t max_key_length = 200;
+// LIST's reply, "OK 256" and a line per key, must fit in one frame.
+static_assert(3 + 3 + max_keys * (1 + max_key_length) <= frames::max_payload, "LIST would not fit in a frame");
+
 struct database {
     std::mutex mutex;                         // one lock for the whole map
     std::map<std::string, std::string> data;  // key -> value
@@ -57,7 +65,7 @@ struct database {
 };
 
 bool valid_key(const std::string& key) {
-    if (key.empty() || key.size() > 200) return false;
+    if (key.empty() || key.size() > max_key_length) return false;
     for (char c : key) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
                   c == ':' || c == '-';
@@ -119,6 +127,7 @@ std::map<std::string, std::string> load(const std::string& file) {
         try {
             if (!valid_key(key)) throw std::runtime_error("not a valid key: \"" + key + "\"");
             data[key] = unescape(value);
+            if (data.size() > max_keys) throw std::runtime_error("more than " + std::to_string(max_keys) + " keys");
         } catch (const std::exception& e) {
             throw std::runtime_error(file + ", line " + std::to_string(number) + ": " + e.what());
         }
@@ -141,8 +150,9 @@ void save(const std::string& file, const std::map<std::string, std::string>& dat
 }
 
 // == The commands ================================================================
-// execute(): one request in, one reply out. A change counts only once it is saved:
-// we change a copy, save the copy, and only then keep it.
+// execute(): one request in, one reply out. With a file, a change counts only once it
+// is saved: we change a copy, save the copy, and only then keep it (saving rewrites
+// the whole file anyway). In memory only, the map is changed in place.
 std::string execute(database& db, const std::string& request) {
     std::size_t first_space = request.find(' ');
     std::string command = request.substr(0, first_space);
@@ -154,9 +164,13 @@ std::string execute(database& db, const std::string& request) {
         auto found = db.data.find(rest);
         if (found == db.data.end()) return "NOTFOUND";
         if (command == "GET") return "OK " + found->second;
+        if (db.file.empty()) {
+            db.data.erase(found);
+            return "OK";
+        }
         std::map<std::string, std::string> next = db.data;
         next.erase(rest);
-        if (!db.file.empty()) save(db.file, next);
+        save(db.file, next);
         db.data = std::move(next);
         return "OK";
     }
@@ -166,9 +180,16 @@ std::string execute(database& db, const std::string& request) {
         if (space == std::string::npos || !valid_key(key)) {
             return "ERR usage: SET key value (key: 1-200 letters, digits, . _ : -)";
         }
+        if (db.data.size() >= max_keys && db.data.count(key) == 0) {
+            return "ERR full: " + std::to_string(max_keys) + " keys at most; DELETE one first";
+        }
+        if (db.file.empty()) {
+            db.data[key] = rest.substr(space + 1);
+            return "OK";
+        }
         std::map<std::string, std::string> next = db.data;
         next[key] = rest.substr(space + 1);
-        if (!db.file.empty()) save(db.file, next);
+        save(db.file, next);
         db.data = std::move(next);
         return "OK";
     }

@@ -148,6 +148,16 @@ def test():
             lt.check(page.startswith("HTTP/1.1 200 OK"), "after the DB came back: %r" % page[:200])
             lt.check("second note" in page and "written by tiers_db_client" in page and "lost?" not in page,
                      "the notes after the restart: %r" % page)
+
+            # == A full database (256 keys): 507 and a clear page; GET / still lists them ==
+            db_address = ("127.0.0.1", db_port)
+            filler = [b"SET note-filler-%03d x" % i for i in range(253)]  # + the 3 notes there
+            lt.check(ask(db_address, *filler) == [b"OK"] * 253, "filling the database")
+            page = curl("-i", "--data-urlencode", "note=one too many", url + "notes")
+            lt.check(page.startswith("HTTP/1.1 507 Insufficient Storage\r\n"), "DB full: %r" % page[:200])
+            lt.check("the database is full: delete a note first" in page, "507 page: %r" % page)
+            page = curl("-i", url)
+            lt.check(page.startswith("HTTP/1.1 200 OK") and "second note" in page, "GET / of a full database")
             lt.check(app.alive(), "the app was restarted or died")
             stalled.close()
             stalled = None

@@ -139,6 +139,22 @@ def test():
     result = lt.run([server_exe, "127.0.0.1", "0", "--file", data_file], timeout=10)
     lt.check(result.returncode == 1 and b"notes.db, line 57: " in result.stderr, "damaged file: %r" % (result,))
 
+    # == At most 256 keys: the 257th is refused, and LIST (256 keys of 200 characters,
+    # the longest) still fits in one frame ==
+    with lt.Server([server_exe, "127.0.0.1", "0"]) as db:
+        address = ("127.0.0.1", db.port)
+        keys = [(b"k%03d" % i).ljust(200, b"x") for i in range(256)]
+        lt.check(ask(address, *[b"SET " + k + b" v" for k in keys]) == [b"OK"] * 256, "256 keys")
+        replies = ask(address, b"SET one-more v", b"SET " + keys[0] + b" new", b"LIST")
+        lt.check(replies[0].startswith(b"ERR full: 256 keys at most"), "the 257th key: %r" % replies[0][:80])
+        lt.check(replies[1] == b"OK", "a key already there can still change")
+        lt.check(replies[2] == b"OK 256\n" + b"\n".join(keys), "LIST of 256 long keys (%d bytes)" % len(replies[2]))
+        lt.check(ask(address, b"DELETE " + keys[1], b"SET one-more v") == [b"OK", b"OK"], "room again after DELETE")
+    with open(data_file, "wb") as f:  # a file with more keys than that: refused at start
+        f.write(b"".join(b"k%d v\n" % i for i in range(257)))
+    result = lt.run([server_exe, "127.0.0.1", "0", "--file", data_file], timeout=10)
+    lt.check(result.returncode == 1 and b"more than 256 keys" in result.stderr, "257 keys in the file: %r" % (result,))
+
     # == No server: the client says so and exits 1 ==
     with socket.socket() as s:  # a port with nobody listening on it
         s.bind(("127.0.0.1", 0))
