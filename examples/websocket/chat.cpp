@@ -14,31 +14,35 @@
 //   GET /       the chat page (chat_page.hpp): open http://127.0.0.1:8765/
 //   GET /chat   the WebSocket: every text message goes to every connected client
 //
-// One thread per client (the report's accept loop, plus std::thread). The list of
-// clients (the "room") is shared, so a mutex guards it; each client has its own
-// mutex so that two threads never mix their frames on one connection. Every
+// Two threads per client (the report's accept loop, plus std::thread): one reads
+// its frames, one writes the frames queued for it (its "outbox"), in order. The
+// list of clients (the "room") is shared, so a mutex guards it. A message for the
+// room is put in every member's outbox, which never waits for the network: a
+// client that does not read holds up only its own writer, never the others. Every
 // connection has a timeout: a client that cannot keep up is dropped when a send
-// takes longer than that, and one that says nothing gets a ping, then is dropped
-// if it still says nothing.
+// takes longer than that (or when 4 MiB wait in its outbox), and one that says
+// nothing gets a ping, then is dropped if it still says nothing.
 //
 // USAGE: websocket_chat [HOST [PORT]] [--timeout SECONDS]
 #include <csnet.hpp>
 
-#include <chrono>        // std::chrono::steady_clock
-#include <cstddef>       // std::size_t, std::ptrdiff_t
-#include <cstdint>       // std::uint8_t, std::uint16_t
-#include <exception>     // std::exception
-#include <iostream>      // std::cerr, std::cout
-#include <memory>        // std::shared_ptr, std::make_shared
-#include <mutex>         // std::mutex, std::lock_guard
-#include <optional>      // std::optional
-#include <stdexcept>     // std::invalid_argument
-#include <string>        // std::string, std::stoi, std::stod
-#include <string_view>   // std::string_view
-#include <system_error>  // std::system_error (what std::thread throws when it cannot start)
-#include <thread>        // std::thread, std::this_thread::sleep_for
-#include <utility>       // std::move
-#include <vector>        // std::vector
+#include <chrono>              // std::chrono::steady_clock
+#include <condition_variable>  // std::condition_variable: the writer waits for frames
+#include <cstddef>             // std::size_t, std::ptrdiff_t
+#include <deque>               // std::deque: the outbox
+#include <cstdint>             // std::uint8_t, std::uint16_t
+#include <exception>           // std::exception
+#include <iostream>            // std::cerr, std::cout
+#include <memory>              // std::shared_ptr, std::make_shared
+#include <mutex>               // std::mutex, std::lock_guard
+#include <optional>            // std::optional
+#include <stdexcept>           // std::invalid_argument
+#include <string>              // std::string, std::stoi, std::stod
+#include <string_view>         // std::string_view
+#include <system_error>        // std::system_error (what std::thread throws when it cannot start)
+#include <thread>              // std::thread, std::this_thread::sleep_for
+#include <utility>             // std::move
+#include <vector>              // std::vector
 
 #include "chat_page.hpp"
 #include "frame.hpp"
@@ -46,9 +50,10 @@
 
 namespace {
 
-constexpr std::size_t max_request_head = 8 * 1024;  // bytes of HTTP head we accept
-constexpr std::size_t max_message = 1024 * 1024;    // 1 MiB: longer messages get 1009
-double timeout_seconds = 10.0;                      // --timeout
+constexpr std::size_t max_request_head = 8 * 1024;   // bytes of HTTP head we accept
+constexpr std::size_t max_message = 1024 * 1024;     // 1 MiB: longer messages get 1009
+constexpr std::size_t max_outbox = 4 * max_message;  // bytes waiting for one client before it is dropped
+double timeout_seconds = 10.0;                       // --timeout
 
 const char* const usage = "usage: websocket_chat [HOST [PORT]] [--timeout SECONDS]\n";
 
@@ -66,12 +71,20 @@ std::string first_line(const std::exception& e) {
 }
 
 // == The room: who is connected ================================================
+// A frame is encoded once and shared by every outbox it is in (a 1 MiB message to
+// 200 clients is 1 MiB, not 200).
+using shared_frame = std::shared_ptr<const std::string>;
+
 struct client {
     client(csnet::socket accepted, std::string peer) : connection(std::move(accepted)), name(std::move(peer)) {}
     csnet::socket connection;
-    std::string name;       // "127.0.0.1:50312", for the log
-    std::mutex send_mutex;  // one frame at a time on this connection
-    bool closed = false;    // (under send_mutex) no frame may follow a close frame or a failed send
+    std::string name;  // "127.0.0.1:50312", for the log
+    // The outbox: frames waiting for this client's writer thread, in order.
+    std::mutex out_mutex;
+    std::condition_variable out_changed;
+    std::deque<shared_frame> outbox;  // under out_mutex
+    std::size_t outbox_bytes = 0;     // under out_mutex
+    bool closing = false;             // under out_mutex: nothing more may be queued (close frame queued, or dropped)
 };
 
 std::mutex room_mutex;
@@ -92,42 +105,110 @@ void leave_room(const std::shared_ptr<client>& c) {
     }
 }
 
-// Sends bytes that make whole frames to one client. Never throws: a client whose
-// send fails or times out is marked closed, and shutdown() wakes its own thread,
-// which is waiting in recv(), so that it leaves the room.
-bool send_bytes(client& to, std::string_view frames) {
-    std::lock_guard<std::mutex> lock(to.send_mutex);
-    if (to.closed) return false;
+// Gives up on a client (under its out_mutex): nothing more is queued or sent, and
+// shutdown() wakes its reader thread, waiting in recv(), so that it leaves the room.
+void drop_locked(client& c, const std::string& why) {
+    c.closing = true;
+    c.outbox.clear();
+    c.outbox_bytes = 0;
+    c.out_changed.notify_all();
+    log(c.name + " dropped: " + why);
     try {
-        to.connection.sendall(frames);
-        return true;
-    } catch (const csnet::error& e) {
-        to.closed = true;
-        const bool slow = e.code() == std::errc::timed_out;
-        log(to.name + " dropped: " + (slow ? "sendall() timed out, it does not read fast enough" : first_line(e)));
-        try {
-            to.connection.shutdown(csnet::shut_rdwr);
-        } catch (const csnet::error&) {
-            // already gone: nothing to wake
-        }
-        return false;
+        c.connection.shutdown(csnet::shut_rdwr);
+    } catch (const csnet::error&) {
+        // already gone: nothing to wake
     }
 }
 
+// Puts a frame in a client's outbox; never waits for the network. `last`: the
+// close frame, after which nothing may be queued. False when the client is
+// closing, or has fallen 4 MiB behind (then it is dropped).
+bool queue_frame(client& to, shared_frame frame, bool last = false) {
+    std::lock_guard<std::mutex> lock(to.out_mutex);
+    if (to.closing) return false;
+    if (to.outbox_bytes + frame->size() > max_outbox) {
+        drop_locked(to, "more than " + std::to_string(max_outbox) + " bytes waiting, it does not read fast enough");
+        return false;
+    }
+    to.outbox_bytes += frame->size();
+    to.outbox.push_back(std::move(frame));
+    to.closing = last;
+    to.out_changed.notify_all();
+    return true;
+}
+
+bool queue_frame(client& to, const std::string& frame, bool last = false) {
+    return queue_frame(to, std::make_shared<const std::string>(frame), last);
+}
+
+// The writer thread of one client: sends what its outbox holds, in order, until
+// the outbox is empty and closing. A send that takes longer than the timeout
+// (the client does not read: its buffers are full) drops the client.
+void write_frames(std::shared_ptr<client> c) {
+    while (true) {
+        shared_frame next;
+        {
+            std::unique_lock<std::mutex> lock(c->out_mutex);
+            c->out_changed.wait(lock, [&] { return !c->outbox.empty() || c->closing; });
+            if (c->outbox.empty()) return;  // closing, and everything is sent
+            next = std::move(c->outbox.front());
+            c->outbox.pop_front();
+            c->outbox_bytes -= next->size();
+        }
+        std::string failure;
+        try {
+            c->connection.sendall(*next);
+        } catch (const csnet::error& e) {
+            const bool slow = e.code() == std::errc::timed_out;
+            failure = slow ? "sendall() timed out, it does not read fast enough" : first_line(e);
+        } catch (const std::exception& e) {  // (out of memory)
+            failure = first_line(e);
+        }
+        if (!failure.empty()) {
+            std::lock_guard<std::mutex> lock(c->out_mutex);
+            if (!c->closing) drop_locked(*c, failure);  // (closing: it is leaving anyway)
+            return;
+        }
+    }
+}
+
+// Starts a client's writer thread, and ends it however serve() ends: nothing more
+// may be queued, the writer sends what is left (each send bounded by the timeout)
+// and returns, and this thread waits for it.
+class writer_thread {
+public:
+    explicit writer_thread(std::shared_ptr<client> c) : client_(c), thread_(write_frames, c) {}
+    writer_thread(const writer_thread&) = delete;
+    writer_thread& operator=(const writer_thread&) = delete;
+    ~writer_thread() { finish(); }
+    void finish() {
+        if (!thread_.joinable()) return;
+        {
+            std::lock_guard<std::mutex> lock(client_->out_mutex);
+            client_->closing = true;
+            client_->out_changed.notify_all();
+        }
+        thread_.join();
+    }
+
+private:
+    std::shared_ptr<client> client_;
+    std::thread thread_;
+};
+
 // A text message to everyone in the room (the sender too: that is how its page
-// knows the message went through). The room is copied under the lock and the
-// sends happen outside it, so that a slow client holds up only this message,
-// and for at most the timeout.
+// knows the message went through): into every member's outbox. Returns how many
+// took it.
 std::size_t broadcast(std::string_view text) {
     std::vector<std::shared_ptr<client>> everyone;
     {
         std::lock_guard<std::mutex> lock(room_mutex);
         everyone = room;
     }
-    const std::string frame = websocket::encode_frame(websocket::op_text, text);
+    const auto frame = std::make_shared<const std::string>(websocket::encode_frame(websocket::op_text, text));
     std::size_t delivered = 0;
     for (const auto& member : everyone) {
-        if (send_bytes(*member, frame)) ++delivered;
+        if (queue_frame(*member, frame)) ++delivered;
     }
     return delivered;
 }
@@ -174,7 +255,7 @@ bool receive_more(client& c, std::string& buffer, bool& ping_sent) {
             return true;
         } catch (const csnet::timeout&) {
             if (ping_sent) throw;  // no answer to our ping either
-            send_bytes(c, websocket::encode_frame(websocket::op_ping, "are you there?"));
+            queue_frame(c, websocket::encode_frame(websocket::op_ping, "are you there?"));
             ping_sent = true;
         }
     }
@@ -220,7 +301,7 @@ ending talk(client& c, std::string& buffer) {
 
         // 3. What the frame says.
         if (h.opcode == op_ping) {  // control frames may come between fragments
-            send_bytes(c, encode_frame(op_pong, payload));
+            queue_frame(c, encode_frame(op_pong, payload));
         } else if (h.opcode == op_pong) {
             // the answer to our ping: receive_more() already knows the client is alive
         } else if (h.opcode == op_close) {
@@ -319,22 +400,20 @@ void serve(std::shared_ptr<client> c) {
             respond(*c, websocket::bad_request_response(problem));
             return;
         }
+        // Into the room first, then the 101: a message broadcast meanwhile waits in
+        // the outbox, and the writer thread, started after the 101, sends it after
+        // the 101. So a client that has its 101 misses no message sent after it.
         {
-            // Into the room first, then the 101, both under this client's send lock:
-            // a message broadcast meanwhile waits for the lock and follows the 101,
-            // so a client that has its 101 misses no message sent after it.
-            std::lock_guard<std::mutex> sending(c->send_mutex);
-            {
-                std::lock_guard<std::mutex> lock(room_mutex);
-                room.push_back(c);
-            }
-            try {
-                c->connection.sendall(websocket::upgrade_response(*request->header("Sec-WebSocket-Key")));
-            } catch (...) {
-                c->closed = true;  // no broadcast may write to it
-                leave_room(c);
-                throw;
-            }
+            std::lock_guard<std::mutex> lock(room_mutex);
+            room.push_back(c);
+        }
+        std::optional<writer_thread> writer;
+        try {
+            c->connection.sendall(websocket::upgrade_response(*request->header("Sec-WebSocket-Key")));
+            writer.emplace(c);
+        } catch (...) {  // the 101 could not be sent, or no thread could start
+            leave_room(c);
+            throw;
         }
         log(line + " -> 101, joined the chat (" + std::to_string(room_size()) + " connected)");
 
@@ -348,20 +427,13 @@ void serve(std::shared_ptr<client> c) {
             end = {std::nullopt, first_line(e)};
         }
 
-        // Leaving: out of the room, then the close frame, then close.
+        // Leaving: out of the room, then the close frame last in the outbox; the
+        // writer sends what is left and ends.
         leave_room(c);
-        {
-            // One critical section: no broadcast may slip a frame in after the close frame.
-            std::lock_guard<std::mutex> lock(c->send_mutex);
-            if (end.close_payload && !c->closed) {
-                try {
-                    c->connection.sendall(websocket::encode_frame(websocket::op_close, *end.close_payload));
-                } catch (const csnet::error&) {
-                    // the peer is gone: nothing more to say
-                }
-            }
-            c->closed = true;  // from here on, only this thread touches the socket
+        if (end.close_payload) {
+            queue_frame(*c, websocket::encode_frame(websocket::op_close, *end.close_payload), true);
         }
+        writer->finish();  // from here on, only this thread touches the socket
         log(c->name + " left: " + end.why + " (" + std::to_string(room_size()) + " connected)");
         finish(*c);
     } catch (const csnet::timeout&) {

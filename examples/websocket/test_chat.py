@@ -4,13 +4,15 @@
 Checks: two clients see each other's messages; a 100 KB message; a fragmented one;
 ping/pong; close codes echoed; 1 MiB accepted and 1 MiB + 1 refused with 1009;
 binary refused with 1003; an idle client kept alive by the server's pings; a client
-that never reads is dropped without holding up the others.
+that never reads is dropped without holding up the others, and five that never read
+but keep pinging (so they look alive) do not hold up the room either.
 
 Usage: test_chat.py PATH/TO/websocket_chat
 """
 import asyncio
 import socket
 import sys
+import threading
 import time
 
 import lessontest as lt
@@ -102,7 +104,7 @@ def slow_client(address, port):
 async def slow_reader(uri, server):
     # The slow client is first in the room, so each broadcast meets it first.
     # Messages must still reach the fast client, and the slow one must be dropped
-    # after a send that took longer than the timeout.
+    # (a send that took longer than the timeout, or its outbox full).
     slow = slow_client(server.address, server.port)
     try:
         async with websockets.connect(uri, max_size=None) as fast:
@@ -114,9 +116,46 @@ async def slow_reader(uri, server):
             took = time.monotonic() - started
             print("20 x 1 MB to the fast client took %.1f s with a client that never reads" % took)
             lt.check(took < 15, "a slow client held the others up for %.1f s" % took)
-        server.wait_for(r"dropped: sendall\(\) timed out")
+        # dropped when a send times out, or when 4 MiB wait in its outbox
+        server.wait_for(r"dropped: (sendall\(\) timed out|more than \d+ bytes waiting), it does not read fast enough")
     finally:
         slow.close()
+
+
+async def stuck_members(uri, server):
+    # Five members that never read but send a ping every 0.3 s: alive, yet every
+    # message for them stays in their outbox. Each member has its own writer, so a
+    # reader that keeps up gets every message at once (when the server's sending
+    # thread waited for each stuck member in turn, 8 messages took 5 x the timeout).
+    stuck = [slow_client(server.address, server.port) for _ in range(5)]
+    stop = threading.Event()
+
+    def keep_pinging():
+        while not stop.is_set():
+            for sock in stuck:
+                try:
+                    sock.sendall(b"\x89\x80\x00\x00\x00\x00")  # a masked ping, no payload
+                except OSError:
+                    pass  # dropped already
+            stop.wait(0.3)
+
+    pinger = threading.Thread(target=keep_pinging, daemon=True)
+    pinger.start()
+    try:
+        async with websockets.connect(uri, max_size=None) as fast:
+            message = "z" * 1000 * 1000
+            started = time.monotonic()
+            for _ in range(8):
+                await fast.send(message)
+                lt.check(await recv(fast, 15) == message, "the reader receives every message")
+            took = time.monotonic() - started
+            print("8 x 1 MB with 5 members that never read took %.1f s" % took)
+            lt.check(took < 5, "members that do not read held the room up for %.1f s (timeout 2 s)" % took)
+    finally:
+        stop.set()
+        pinger.join()
+        for sock in stuck:
+            sock.close()
 
 
 def test():
@@ -130,6 +169,7 @@ def test():
     with lt.Server([exe, "127.0.0.1", "0", "--timeout", "2"]) as server:
         uri = "ws://127.0.0.1:%d/chat" % server.port
         asyncio.run(asyncio.wait_for(slow_reader(uri, server), 60))
+        asyncio.run(asyncio.wait_for(stuck_members(uri, server), 60))
         lt.check(server.alive(), "the server is still running")
 
 
