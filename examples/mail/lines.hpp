@@ -15,14 +15,20 @@
 //     buffer never holds more than the limit plus one recv().
 //   - time: the caller sets a timeout on the socket (settimeout); a recv() that
 //     waits longer throws csnet::timeout, and the caller closes the connection.
+//     A whole line must arrive within that timeout too: a byte every few seconds,
+//     or a line that never ends, would otherwise keep a connection for ever
+//     (line_too_slow, a csnet::timeout).
 #ifndef CSNET_EXAMPLES_MAIL_LINES_HPP
 #define CSNET_EXAMPLES_MAIL_LINES_HPP
 
 #include <csnet.hpp>
 
-#include <cstddef>      // std::size_t
-#include <string>       // std::string
-#include <string_view>  // std::string_view
+#include <chrono>        // std::chrono::steady_clock: how long a line has taken
+#include <cstddef>       // std::size_t
+#include <optional>      // std::optional: the socket's timeout, if it has one
+#include <string>        // std::string
+#include <system_error>  // std::make_error_code, std::errc
+#include <string_view>   // std::string_view
 
 namespace mail {
 
@@ -31,6 +37,12 @@ enum class line_status {
     ok,           // a whole line, ending in "\n" (normally "\r\n")
     too_long,     // a line longer than the limit: it was read and thrown away
     peer_closed,  // the peer closed the connection (recv returned ""), no whole line left
+};
+
+/// A line that did not arrive whole within the socket's timeout.
+class line_too_slow : public csnet::timeout {
+public:
+    using csnet::timeout::timeout;
 };
 
 class line_reader {
@@ -43,9 +55,11 @@ public:
 
     /// Reads the next line into LINE, WITH its ending ("\r\n", or "\n" alone if the
     /// peer sent a bare LF): the caller decides what a bare LF means.
-    /// Throws csnet::timeout if the peer stalls longer than the socket's timeout.
+    /// Throws csnet::timeout if the peer stalls longer than the socket's timeout,
+    /// and line_too_slow if the whole line takes longer than that.
     line_status read_line(std::string& line) {
         bool too_long = false;
+        const auto started = std::chrono::steady_clock::now();
         while (true) {
             // Is a whole line already in the buffer?
             std::size_t end = buffer_.find('\n');
@@ -65,7 +79,12 @@ public:
                 too_long = true;
                 buffer_.clear();
             }
-            // Wait for more bytes (at most 4096 at a time).
+            // Wait for more bytes (at most 4096 at a time), if the line still has time.
+            const std::optional<double> limit = sock_.gettimeout();
+            const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started;
+            if (limit && spent.count() > *limit) {
+                throw line_too_slow(std::make_error_code(std::errc::timed_out), "a line took longer than the timeout");
+            }
             std::string data = sock_.recv(4096);
             if (data.empty()) {
                 line.clear();

@@ -300,9 +300,8 @@ void client_thread(csnet::socket connection, std::string who, const settings& co
     std::string locked;  // the maildrop this client holds, if any
     try {
         serve_client(connection, who, config, locked);
-    } catch (const csnet::timeout&) {
-        mail::log(who, "client silent for " + std::to_string(static_cast<int>(config.timeout)) +
-                           " s: disconnected, nothing deleted");
+    } catch (const csnet::timeout& e) {
+        mail::log(who, mail::timeout_text(e, config.timeout) + ": disconnected, nothing deleted");
     } catch (const std::exception& e) {
         mail::log(who, std::string("connection lost: ") + e.what());
     }

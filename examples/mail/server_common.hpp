@@ -7,6 +7,7 @@
 
 #include <csnet.hpp>
 
+#include "lines.hpp"     // mail::line_too_slow
 #include "protocol.hpp"  // mail::parse_number, printable
 
 #include <atomic>      // std::atomic<int>: clients being served
@@ -31,6 +32,13 @@ inline std::mutex log_mutex;  // lines of different clients must not mix mid-lin
 inline void log(const std::string& who, const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mutex);
     std::cerr << who << ' ' << text << std::endl;
+}
+
+/// Why a client was disconnected for taking too long, for the log.
+inline std::string timeout_text(const csnet::timeout& e, double seconds) {
+    const std::string limit = std::to_string(static_cast<int>(seconds)) + " s";
+    if (dynamic_cast<const line_too_slow*>(&e) != nullptr) return "client took more than " + limit + " to send a line";
+    return "client silent for " + limit;
 }
 
 /// Sends one line of a reply ("250 OK", "+OK ...") and logs it as "S: ...".
@@ -67,7 +75,9 @@ inline void parse_server_arguments(int argc, char* argv[], server_settings& conf
             config.maildir = argv[++i];
         } else if (arg == "--timeout" && has_value) {
             config.timeout = std::stod(argv[++i]);  // std::invalid_argument if not a number
-            if (!(config.timeout > 0)) throw std::invalid_argument("--timeout needs seconds > 0");
+            if (!(config.timeout > 0 && config.timeout <= 86400)) {
+                throw std::invalid_argument("--timeout needs seconds, more than 0 and at most 86400");
+            }
         } else if (is_option && has_value && read_option(arg, argv[i + 1])) {
             ++i;  // the server took the option and its value
         } else if (is_option) {

@@ -316,8 +316,8 @@ void serve_client(csnet::socket& connection, const std::string& who, const setti
 void client_thread(csnet::socket connection, std::string who, const settings& config, std::string server_name) {
     try {
         serve_client(connection, who, config, server_name);
-    } catch (const csnet::timeout&) {
-        mail::log(who, "client silent for " + std::to_string(static_cast<int>(config.timeout)) + " s: disconnected");
+    } catch (const csnet::timeout& e) {
+        mail::log(who, mail::timeout_text(e, config.timeout) + ": disconnected");
         try {
             send_reply(connection, who, "421 " + server_name + " timeout, closing connection");
         } catch (const csnet::error&) {  // the client may be gone already: nothing to do

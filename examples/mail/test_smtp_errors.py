@@ -1,8 +1,10 @@
 """mail_smtp_server against clients that do things wrong: commands out of order,
-garbage, lines too long, a message too big, a client that stalls mid-DATA and one
-that vanishes. Each gets the right reply code, and none hurts the other clients.
+garbage, lines too long, a message too big, a client that stalls mid-DATA, one that
+vanishes and one that sends a command a byte at a time. Each gets the right reply
+code, and none hurts the other clients.
 
 usage: test_smtp_errors.py SMTP_SERVER"""
+import select
 import smtplib
 import socket
 import struct
@@ -166,6 +168,33 @@ def stall_and_vanish(smtp_server):
         lt.check(srv.alive(), "the server died")
 
 
+def trickle(smtp_server):
+    """A command sent a byte every 0.4 s: each recv() waits less than the timeout (1 s),
+    but the whole line takes longer. Disconnected with a 421, instead of a connection
+    kept for as long as the client keeps trickling."""
+    with tempfile.TemporaryDirectory() as maildir, \
+            lt.Server([smtp_server, "127.0.0.1", "0", "--maildir", maildir, "--timeout", "1"]) as srv:
+        slow = greeted(srv.port)
+        started = time.monotonic()
+        answered = None  # when the server spoke, while the client was still trickling
+        for byte in b"NOOP and on and on":  # 18 bytes: 7 s, were they all sent
+            if select.select([slow.sock], [], [], 0)[0]:
+                answered = time.monotonic() - started
+                break
+            try:
+                slow.send(bytes([byte]))
+            except OSError:  # closed by the server: the point of this test
+                answered = time.monotonic() - started
+                break
+            time.sleep(0.4)  # pacing the client, not waiting for the server
+        lt.check(answered is not None and answered < 4, "still reading the trickled line after %s s" % answered)
+        code, texts = slow.smtp_reply()
+        lt.check(code == 421, "a line sent a byte at a time: %d %s" % (code, texts))
+        lt.check(slow.closed_by_server(), "the trickling connection stayed open")
+        srv.wait_for(r"client took more than 1 s to send a line: disconnected")
+        lt.check(srv.alive(), "the server died")
+
+
 def test(smtp_server):
     command_line(smtp_server)
     with tempfile.TemporaryDirectory() as maildir, \
@@ -175,6 +204,7 @@ def test(smtp_server):
         srv.wait_for(r"S: 250-SIZE 2000")
         lt.check(srv.alive(), "the server died")
     stall_and_vanish(smtp_server)
+    trickle(smtp_server)
 
 
 if __name__ == "__main__":
