@@ -3296,4 +3296,6 @@ inline std::string address::numeric_text() const {
 
 }  // namespace csnet
 
+#undef CSNET_COLD  // csnet's own: not left defined in the programs that include it
+
 #endif  // CSNET_HPP

@@ -51,10 +51,13 @@ TEST_SUITE("platform") {
         CHECK(std::min<std::size_t>(std::size_t{1}, std::size_t{2}) == 1);
     }
 
-    TEST_CASE("csnet.hpp does not leave NOMINMAX or WIN32_LEAN_AND_MEAN defined") {
+    TEST_CASE("csnet.hpp does not leave NOMINMAX, WIN32_LEAN_AND_MEAN or its own CSNET_COLD defined") {
         // include_csnet_first.cpp compares the macros before and after the include.
         CHECK(include_csnet_first_left_no_macros());
         CHECK(include_windows_first_kept_user_macros());
+#ifdef CSNET_COLD
+        FAIL("csnet.hpp left CSNET_COLD defined");
+#endif
     }
 
     TEST_CASE("csnet.hpp works in several translation units") { CHECK(include_twice_port() > 0); }
