@@ -15,9 +15,10 @@
 //     buffer never holds more than the limit plus one recv().
 //   - time: the caller sets a timeout on the socket (settimeout); a recv() that
 //     waits longer throws csnet::timeout, and the caller closes the connection.
-//     A whole line must arrive within that timeout too: a byte every few seconds,
-//     or a line that never ends, would otherwise keep a connection for ever
-//     (line_too_slow, a csnet::timeout).
+//     A whole line must arrive within that timeout too, counted from its first
+//     byte: a byte every few seconds, or a line that never ends, would otherwise
+//     keep a connection for ever (line_too_slow, a csnet::timeout). It is checked
+//     before each recv(), which may wait one more timeout: cut within two at most.
 #ifndef CSNET_EXAMPLES_MAIL_LINES_HPP
 #define CSNET_EXAMPLES_MAIL_LINES_HPP
 
@@ -59,7 +60,7 @@ public:
     /// and line_too_slow if the whole line takes longer than that.
     line_status read_line(std::string& line) {
         bool too_long = false;
-        const auto started = std::chrono::steady_clock::now();
+        std::optional<std::chrono::steady_clock::time_point> started;  // the line's first byte
         while (true) {
             // Is a whole line already in the buffer?
             std::size_t end = buffer_.find('\n');
@@ -80,9 +81,11 @@ public:
                 buffer_.clear();
             }
             // Wait for more bytes (at most 4096 at a time), if the line still has time.
+            // (The silence before a line begins is the per-recv() timeout's business.)
+            const auto now = std::chrono::steady_clock::now();
+            if (!started && (!buffer_.empty() || too_long)) started = now;
             const std::optional<double> limit = sock_.gettimeout();
-            const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started;
-            if (limit && spent.count() > *limit) {
+            if (started && limit && std::chrono::duration<double>(now - *started).count() > *limit) {
                 throw line_too_slow(std::make_error_code(std::errc::timed_out), "a line took longer than the timeout");
             }
             std::string data = sock_.recv(4096);

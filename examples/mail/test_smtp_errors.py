@@ -195,6 +195,21 @@ def trickle(smtp_server):
         lt.check(srv.alive(), "the server died")
 
 
+def pause_then_pieces(smtp_server):
+    """The silence before a line is not part of the line: quiet for most of the
+    timeout (2 s), then a command in four pieces 0.3 s apart, is answered."""
+    with tempfile.TemporaryDirectory() as maildir, \
+            lt.Server([smtp_server, "127.0.0.1", "0", "--maildir", maildir, "--timeout", "2"]) as srv:
+        d = greeted(srv.port)
+        time.sleep(1.5)  # quiet, but less than --timeout
+        for piece in (b"NO", b"O", b"P", b"\r\n"):
+            d.send(piece)
+            time.sleep(0.3)  # pacing the client, not waiting for the server
+        code, texts = d.smtp_reply()
+        lt.check(code == 250, "a command in pieces after a pause: %d %s" % (code, texts))
+        d.smtp("QUIT", 221)
+
+
 def test(smtp_server):
     command_line(smtp_server)
     with tempfile.TemporaryDirectory() as maildir, \
@@ -205,6 +220,7 @@ def test(smtp_server):
         lt.check(srv.alive(), "the server died")
     stall_and_vanish(smtp_server)
     trickle(smtp_server)
+    pause_then_pieces(smtp_server)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def main():
                 try:
                     accept(server)
                 except OSError as e:
-                    if e.errno in (errno.EMFILE, errno.ENFILE):
+                    if e.errno in (errno.EMFILE, errno.ENFILE, getattr(errno, "WSAEMFILE", None)):
                         stop_accepting(e)
                     else:
                         print(e, file=sys.stderr, flush=True)

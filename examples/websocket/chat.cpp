@@ -144,7 +144,7 @@ bool queue_frame(client& to, const std::string& frame, bool last = false) {
 // The writer thread of one client: sends what its outbox holds, in order, until
 // the outbox is empty and closing. A send that takes longer than the timeout
 // (the client does not read: its buffers are full) drops the client.
-void write_frames(std::shared_ptr<client> c) {
+void write_all(const std::shared_ptr<client>& c) {
     while (true) {
         shared_frame next;
         {
@@ -168,6 +168,21 @@ void write_frames(std::shared_ptr<client> c) {
             std::lock_guard<std::mutex> lock(c->out_mutex);
             if (!c->closing) drop_locked(*c, failure);  // (closing: it is leaving anyway)
             return;
+        }
+    }
+}
+
+void write_frames(std::shared_ptr<client> c) {
+    try {
+        write_all(c);
+    } catch (...) {  // out of memory while logging a failure: give up on this client only
+        std::lock_guard<std::mutex> lock(c->out_mutex);
+        c->closing = true;
+        c->outbox.clear();
+        c->outbox_bytes = 0;
+        try {
+            c->connection.shutdown(csnet::shut_rdwr);
+        } catch (...) {
         }
     }
 }
