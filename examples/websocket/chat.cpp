@@ -29,8 +29,8 @@
 #include <chrono>              // std::chrono::steady_clock
 #include <condition_variable>  // std::condition_variable: the writer waits for frames
 #include <cstddef>             // std::size_t, std::ptrdiff_t
-#include <deque>               // std::deque: the outbox
 #include <cstdint>             // std::uint8_t, std::uint16_t
+#include <deque>               // std::deque: the outbox
 #include <exception>           // std::exception
 #include <iostream>            // std::cerr, std::cout
 #include <memory>              // std::shared_ptr, std::make_shared
@@ -107,17 +107,21 @@ void leave_room(const std::shared_ptr<client>& c) {
 
 // Gives up on a client (under its out_mutex): nothing more is queued or sent, and
 // shutdown() wakes its reader thread, waiting in recv(), so that it leaves the room.
-void drop_locked(client& c, const std::string& why) {
+void stop_locked(client& c) noexcept {
     c.closing = true;
     c.outbox.clear();
     c.outbox_bytes = 0;
     c.out_changed.notify_all();
-    log(c.name + " dropped: " + why);
     try {
         c.connection.shutdown(csnet::shut_rdwr);
-    } catch (const csnet::error&) {
+    } catch (...) {
         // already gone: nothing to wake
     }
+}
+
+void drop_locked(client& c, const std::string& why) {
+    stop_locked(c);
+    log(c.name + " dropped: " + why);
 }
 
 // Puts a frame in a client's outbox; never waits for the network. `last`: the
@@ -155,18 +159,14 @@ void write_all(const std::shared_ptr<client>& c) {
             c->outbox.pop_front();
             c->outbox_bytes -= next->size();
         }
-        std::string failure;
         try {
             c->connection.sendall(*next);
         } catch (const csnet::error& e) {
             const bool slow = e.code() == std::errc::timed_out;
-            failure = slow ? "sendall() timed out, it does not read fast enough" : first_line(e);
-        } catch (const std::exception& e) {  // (out of memory)
-            failure = first_line(e);
-        }
-        if (!failure.empty()) {
             std::lock_guard<std::mutex> lock(c->out_mutex);
-            if (!c->closing) drop_locked(*c, failure);  // (closing: it is leaving anyway)
+            if (!c->closing) {  // (closing: it is leaving anyway)
+                drop_locked(*c, slow ? "sendall() timed out, it does not read fast enough" : first_line(e));
+            }
             return;
         }
     }
@@ -175,15 +175,9 @@ void write_all(const std::shared_ptr<client>& c) {
 void write_frames(std::shared_ptr<client> c) {
     try {
         write_all(c);
-    } catch (...) {  // out of memory while logging a failure: give up on this client only
+    } catch (...) {  // out of memory (say, while logging): give up on this client only
         std::lock_guard<std::mutex> lock(c->out_mutex);
-        c->closing = true;
-        c->outbox.clear();
-        c->outbox_bytes = 0;
-        try {
-            c->connection.shutdown(csnet::shut_rdwr);
-        } catch (...) {
-        }
+        stop_locked(*c);
     }
 }
 
